@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RUN_ARGS ?=
 
-.PHONY: reports test lab bench lock lint clean-generated
+.PHONY: reports test lab lab-check bench lock lint sync-notebooks clean-generated
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,11 +24,20 @@ reports: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check analysis tests scripts
 	$(BIN)/python -m pytest -q tests
-	$(BIN)/python -m pytest -q --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+	$(BIN)/python -m pytest -q -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+	$(BIN)/python scripts/check_lab.py
 
 ## Start JupyterLab on the project with the project's kernel.
 lab: $(STAMP)
 	$(BIN)/jupyter lab --notebook-dir=. $(LAB_ARGS)
+
+## Headless check of `make lab`: start JupyterLab, run every notebook through it, shut down.
+lab-check: $(STAMP)
+	$(BIN)/python scripts/check_lab.py
+
+## Strip notebook outputs and rewrite the paired percent scripts (run before committing).
+sync-notebooks: $(STAMP)
+	$(BIN)/python scripts/sync_notebooks.py
 
 ## Benchmark the pipeline (see scripts/bench.py).
 bench: $(STAMP)

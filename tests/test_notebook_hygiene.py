@@ -1,0 +1,99 @@
+"""Notebook hygiene, enforced in CI: what a reviewer and papermill rely on.
+
+* a single code cell tagged ``parameters`` holding literal assignments only (papermill
+  injects its parameters after that cell and does not recompute values derived inside it);
+* no stored outputs or execution counts (so no stored error outputs either);
+* the project's kernel (``plan-eval``);
+* no absolute machine paths;
+* every notebook is paired with its percent-format script (what ``git diff`` shows), and
+  the pair is in sync.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import jupytext
+import nbformat
+import pytest
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+EXPECTED = {"01_clean_returns", "02_trend_models", "03_chapter_report", "04_summary"}
+KERNEL = "plan-eval"
+ABSOLUTE_PATH = re.compile(r"""(['"])(/(home|root|work|tmp|Users|mnt|var)/|[A-Za-z]:\\)""")
+
+notebook_paths = sorted(NOTEBOOKS.glob("*.ipynb"))
+
+
+def test_the_pipeline_notebooks_are_all_there():
+    assert EXPECTED <= {p.stem for p in notebook_paths}
+
+
+def literal_assignments(source: str) -> dict[str, object]:
+    """Names and values of a parameters cell; raises ValueError on anything but literals."""
+    values: dict[str, object] = {}
+    for node in ast.parse(source).body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target = node.target
+        else:
+            raise ValueError(f"line {node.lineno}: only literal assignments are allowed")
+        if not isinstance(target, ast.Name):
+            raise ValueError(f"line {node.lineno}: assign to a plain name")
+        values[target.id] = ast.literal_eval(node.value)  # ValueError when not a literal
+    return values
+
+
+def test_literal_assignments_refuses_computed_values():
+    assert literal_assignments("plan = 'x'\nyear: int = 2023\n# comment") == {
+        "plan": "x", "year": 2023}
+    with pytest.raises(ValueError):
+        literal_assignments("year = 2020 + 3")
+    with pytest.raises(ValueError):
+        literal_assignments("import os")
+
+
+@pytest.mark.parametrize("path", notebook_paths, ids=lambda p: p.stem)
+def test_parameters_cell_is_tagged_and_literal(path):
+    nb = nbformat.read(path, as_version=4)
+    tagged = [c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", [])]
+    assert len(tagged) == 1, "exactly one cell must be tagged 'parameters'"
+    assert tagged[0].cell_type == "code"
+    assert literal_assignments(tagged[0].source), "the parameters cell declares no parameter"
+
+
+@pytest.mark.parametrize("path", notebook_paths, ids=lambda p: p.stem)
+def test_no_stored_outputs(path):
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            assert not cell.get("outputs"), f"cell {index} has stored outputs"
+            assert cell.get("execution_count") is None, f"cell {index} has an execution count"
+
+
+@pytest.mark.parametrize("path", notebook_paths, ids=lambda p: p.stem)
+def test_kernel_is_the_projects(path):
+    nb = nbformat.read(path, as_version=4)
+    assert nb.metadata.get("kernelspec", {}).get("name") == KERNEL
+
+
+@pytest.mark.parametrize("path", notebook_paths, ids=lambda p: p.stem)
+def test_no_absolute_machine_paths(path):
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        match = ABSOLUTE_PATH.search(cell.source)
+        assert match is None, f"cell {index} holds an absolute path: {match.group(0) if match else ''}"
+
+
+@pytest.mark.parametrize("path", notebook_paths, ids=lambda p: p.stem)
+def test_paired_script_in_sync(path):
+    script = path.with_suffix(".py")
+    assert script.is_file(), f"{script.name} missing: run `make sync-notebooks`"
+    notebook = jupytext.read(path)
+    expected = jupytext.writes(notebook, fmt="py:percent")
+    assert script.read_text(encoding="utf-8") == expected, (
+        f"{script.name} is out of sync with {path.name}: run `make sync-notebooks`"
+    )
