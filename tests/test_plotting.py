@@ -1,0 +1,134 @@
+"""Figure styling: Chinese renders (no missing glyphs), integer years, one set of grade colours."""
+
+from __future__ import annotations
+
+import warnings
+
+import pandas as pd
+import pytest
+
+from analysis import plotting
+from analysis.i18n import t
+from analysis.paths import RESOURCES
+
+
+@pytest.fixture(scope="module", autouse=True)
+def styled():
+    plotting.setup_plotting()
+
+
+def _draw(fig) -> None:
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message="Glyph .* missing from font")
+        plotting.figure_png(fig)
+
+
+def chinese_labels() -> list[str]:
+    """Every fixed Chinese text a figure may show: figure labels, grades, levels, indicators."""
+    from analysis import evaluate
+
+    labels = plotting.figure_labels("zh")
+    labels += [evaluate.grade_label(code, "zh", final) for code in evaluate.GRADE_CODES
+               for final in (False, True)]
+    labels += [evaluate.outlook_label(code, "zh") for code in evaluate.OUTLOOK_CODES]
+    labels += [evaluate.grade_label(code, "zh") for code in evaluate.MILESTONE_CODES]
+    for name in ("levels.csv", "indicators.csv"):
+        labels += pd.read_csv(RESOURCES / name, dtype=str)["name_zh"].tolist()
+    return labels
+
+
+def test_setup_registers_the_open_cjk_font():
+    import matplotlib
+
+    family = matplotlib.rcParams["font.family"]
+    assert family[0] == "Noto Sans CJK SC" and "DejaVu Sans" in family
+    assert matplotlib.rcParams["axes.unicode_minus"] is False
+    assert plotting.cjk_font_path().name == "NotoSansCJKsc-Regular.otf"
+    assert "SimHei" not in str(plotting.cjk_font_path())
+
+
+def test_every_chinese_label_renders_without_missing_glyphs():
+    labels = chinese_labels()
+    assert len(labels) > 50 and any("进度" in label for label in labels)
+    fig, ax = plotting.new_figure(8, 0.18 * len(labels))
+    for i, label in enumerate(labels):
+        ax.text(0, i, label)
+    ax.set_ylim(-1, len(labels))
+    ax.set_title("“十三五”期间（2016—2020年）：−5%")
+    _draw(fig)
+
+
+def test_a_missing_glyph_is_an_error():
+    fig, ax = plotting.new_figure()
+    ax.set_title("\u0f00")  # Tibetan: in neither font
+    with pytest.raises(UserWarning, match="missing from font"):
+        _draw(fig)
+
+
+def test_years_on_axes_are_integers():
+    projections = pd.DataFrame({
+        "year": [2024, 2025], "mean": [0.44, 0.45], "lo80": [0.43, 0.43],
+        "hi80": [0.45, 0.47], "lo95": [0.42, 0.42], "hi95": [0.46, 0.48]})
+    observed = pd.DataFrame({"year": [2020, 2021, 2022, 2023], "value": [0.40, 0.41, 0.42, 0.43]})
+    fig, ax = plotting.new_figure()
+    plotting.fan_chart(ax, projections, observed,
+                       [{"year": 2023, "value": 0.45, "kind": "midterm"},
+                        {"year": 2025, "value": 0.5, "kind": "final"}], unit="fraction")
+    _draw(fig)
+    ticks = [tick for tick in ax.get_xticks() if ax.get_xlim()[0] <= tick <= ax.get_xlim()[1]]
+    assert ticks and all(float(tick).is_integer() for tick in ticks)
+    labels = [label.get_text() for label in ax.get_xticklabels() if label.get_text()]
+    assert labels and all(label.isdigit() and len(label) == 4 for label in labels)
+    assert "2023" in labels
+    # shares print as percentages on the value axis
+    assert any(label.get_text().endswith("%") for label in ax.get_yticklabels())
+
+
+def test_fan_chart_draws_both_bands_and_the_targets():
+    projections = pd.DataFrame({
+        "year": [2024, 2025], "mean": [111, 113], "lo80": [109, 110], "hi80": [113, 116],
+        "lo95": [108, 108], "hi95": [114, 118]})
+    fig, ax = plotting.new_figure()
+    plotting.fan_chart(ax, projections, pd.Series([100.0, 103.0], index=[2020, 2021]),
+                       [{"year": 2023, "value": 106, "kind": "midterm"},
+                        {"year": 2025, "value": 110, "kind": "final"}])
+    legend = [text.get_text() for text in ax.get_legend().get_texts()]
+    for key in ("fig.band80", "fig.band95", "fig.projection", "fig.observed",
+                "fig.target_midterm", "fig.target_final"):
+        assert t(key, "zh") in legend
+    # the final target marker sits at (2025, 110)
+    markers = [line for line in ax.get_lines() if line.get_marker() == "D"]
+    assert any(list(line.get_xdata()) == [2025] and list(line.get_ydata()) == [110.0]
+               for line in markers)
+
+
+def test_teacher_gap_and_heatmap_render_in_chinese():
+    balance = pd.DataFrame({"year": [2024, 2025], "demand": [2105, 2132],
+                            "supply_continuing": [2050, 2080], "hires_needed": [55, 52]})
+    fig, ax = plotting.new_figure()
+    plotting.teacher_gap_chart(ax, balance, title="小学教育")
+    _draw(fig)
+    counts = pd.DataFrame({"achieved": [1, 0], "lagging": [0, 2]}, index=["第1章", "第2章"])
+    fig, ax = plotting.new_figure()
+    plotting.grade_heatmap(ax, counts, column_labels={"achieved": "提前实现", "lagging": "滞后"})
+    _draw(fig)
+    written = [text.get_text() for text in ax.texts]
+    assert written == ["1", "0", "0", "2"]
+
+
+def test_one_grade_colour_per_code_everywhere():
+    from analysis import report
+
+    for code in ("achieved", "ahead", "on_track", "lagging", "no_data"):
+        assert plotting.grade_colour(code) in report.grade_badge(code, "zh")
+    assert plotting.grade_colour("achieved") != plotting.grade_colour("lagging")
+    assert plotting.grade_colour("made-up") == plotting.GRADE_COLOURS["no_data"]
+
+
+def test_figure_html_is_self_contained_and_escapes_text():
+    fig, ax = plotting.new_figure()
+    ax.plot([2020, 2021], [1, 2])
+    snippet = plotting.figure_html(fig, alt="<script>x</script>", caption="<b>来源</b>")
+    assert snippet.count("data:image/png;base64,") == 1
+    assert "<script>" not in snippet and "&lt;script&gt;" in snippet
+    assert "&lt;b&gt;来源&lt;/b&gt;" in snippet
