@@ -1,7 +1,9 @@
 """Strip outputs from every notebook under notebooks/ and rewrite its paired percent script.
 
-Run by `make sync-notebooks`. The .ipynb is the source of truth unless its .py is newer
-(edited in a text editor), in which case the script's cells are taken into the notebook.
+Run by `make sync-notebooks`. The .ipynb is the source of truth (JupyterLab's jupytext
+extension keeps the .py in step while you work; this script makes the pair exact and
+output-free before a commit). To take edits made in the .py script instead, run
+`jupytext --sync notebooks/NAME.py` first.
 """
 
 from __future__ import annotations
@@ -33,11 +35,7 @@ def strip(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 
 def sync(path: Path) -> None:
     script = path.with_suffix(".py")
-    if script.is_file() and script.stat().st_mtime > path.stat().st_mtime:
-        from_script = jupytext.read(script)
-        nb = strip(from_script)
-    else:
-        nb = strip(nbformat.read(path, as_version=4))
+    nb = strip(nbformat.read(path, as_version=4))
     nbformat.write(nb, path)
     script.write_text(jupytext.writes(jupytext.read(path), fmt="py:percent"), encoding="utf-8")
 
