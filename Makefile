@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RUN_ARGS ?=
 
-.PHONY: reports test lab lab-check bench lock lint sync-notebooks clean-generated
+.PHONY: reports test lab lab-check bench lock lint sync-notebooks golden clean-generated
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ lab-check: $(STAMP)
 ## Strip notebook outputs and rewrite the paired percent scripts (run before committing).
 sync-notebooks: $(STAMP)
 	$(BIN)/python scripts/sync_notebooks.py
+
+## Re-run every notebook and store the golden cells' outputs (review the diff!).
+golden: $(STAMP)
+	$(BIN)/python scripts/update_golden.py
 
 ## Benchmark the pipeline (see scripts/bench.py).
 bench: $(STAMP)

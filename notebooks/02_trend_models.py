@@ -21,7 +21,7 @@
 # %% tags=["parameters"]
 plan = "kaiping"
 data_root = ""
-as_of_year = 0
+as_of_year = 2023  # fit on data up to the evaluation year; 0 = last observed year
 horizon_beyond_target = 5
 
 # %%
@@ -75,6 +75,7 @@ bt.pivot_table(index=["level", "horizon"], columns="method", values="mape").styl
 print(cohort_vs_drift_sentence(backtest, "zh"))
 print(cohort_vs_drift_sentence(backtest, "en"))
 method_comparison(backtest)
+
 
 # %% [markdown]
 # ## Enrolment fans (combined method, 80 % and 95 % back-tested intervals) with the plan's targets

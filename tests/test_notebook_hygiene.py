@@ -2,7 +2,8 @@
 
 * a single code cell tagged ``parameters`` holding literal assignments only (papermill
   injects its parameters after that cell and does not recompute values derived inside it);
-* no stored outputs or execution counts (so no stored error outputs either);
+* no stored outputs or execution counts, except the text printed by golden cells
+  (``# NBVAL_CHECK_OUTPUT``, the values nbval compares against) — so no stored errors;
 * the project's kernel (``plan-eval``);
 * no absolute machine paths;
 * every notebook is paired with its percent-format script (what ``git diff`` shows), and
@@ -65,13 +66,33 @@ def test_parameters_cell_is_tagged_and_literal(path):
     assert literal_assignments(tagged[0].source), "the parameters cell declares no parameter"
 
 
+def is_golden(cell) -> bool:
+    return cell.cell_type == "code" and cell.source.lstrip().startswith("# NBVAL_CHECK_OUTPUT")
+
+
 @pytest.mark.parametrize("path", notebook_paths, ids=lambda p: p.stem)
-def test_no_stored_outputs(path):
+def test_no_stored_outputs_but_golden_text(path):
     nb = nbformat.read(path, as_version=4)
     for index, cell in enumerate(nb.cells):
-        if cell.cell_type == "code":
-            assert not cell.get("outputs"), f"cell {index} has stored outputs"
+        if cell.cell_type != "code":
+            continue
+        if not is_golden(cell):
             assert cell.get("execution_count") is None, f"cell {index} has an execution count"
+            assert not cell.get("outputs"), f"cell {index} has stored outputs"
+            continue
+        assert cell.outputs, f"golden cell {index} has no expected output: run `make golden`"
+        assert cell.get("execution_count") == 1, f"golden cell {index}: run `make sync-notebooks`"
+        for output in cell.outputs:
+            kind = output.get("output_type")
+            assert kind in {"stream", "execute_result"}, f"cell {index} stores a {kind} output"
+            if kind == "execute_result":
+                assert set(output.get("data", {})) == {"text/plain"}, f"cell {index}: text only"
+
+
+def test_every_notebook_has_golden_cells():
+    for path in notebook_paths:
+        nb = nbformat.read(path, as_version=4)
+        assert any(is_golden(c) for c in nb.cells), f"{path.name} has no golden cell"
 
 
 @pytest.mark.parametrize("path", notebook_paths, ids=lambda p: p.stem)
