@@ -1,0 +1,485 @@
+"""The batch runner: clean → models → chapter reports (in parallel) → summary, for many plans.
+
+:func:`build_tasks` turns run options into a graph of :class:`~analysis.pipeline.tasks.TaskSpec`
+and validates every task's parameters against its notebook's schema *before* anything runs;
+:func:`run_batch` executes the graph on a local process pool or a Dask distributed cluster,
+skipping tasks whose content-hash key matches their last successful run, isolating failures
+(a failed task blocks only the tasks that need its outputs), and returns one
+:class:`~analysis.pipeline.tasks.TaskResult` per task.
+
+Nothing here imports pandas, papermill or dask unless a task has to run, so a no-op batch
+finishes well under a second.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TextIO
+
+from analysis import paths
+from analysis.errors import AnalysisError
+from analysis.pipeline import cache
+from analysis.pipeline.params import notebook_schema
+from analysis.pipeline.progress import Progress
+from analysis.pipeline.tasks import BLOCKED, FAILED, OK, SKIPPED, TaskResult, TaskSpec, run_task
+
+STAGES = ("clean", "models", "chapter", "summary")
+LANGS = ("zh", "en")
+
+
+@dataclass(frozen=True)
+class Notebooks:
+    """The notebook of each stage (absolute paths)."""
+
+    clean: Path
+    models: Path
+    chapter: Path
+    summary: Path
+
+    @classmethod
+    def in_folder(cls, folder: str | Path | None = None) -> Notebooks:
+        """The four project notebooks in ``folder`` (default: the project's ``notebooks/``)."""
+        base = Path(folder).resolve() if folder else paths.PROJECT_ROOT / "notebooks"
+        return cls(
+            clean=base / "01_clean_returns.ipynb",
+            models=base / "02_trend_models.ipynb",
+            chapter=base / "03_chapter_report.ipynb",
+            summary=base / "04_summary.ipynb",
+        )
+
+    def of(self, stage: str) -> Path:
+        """The notebook of ``stage``."""
+        return Path(getattr(self, stage))
+
+
+@dataclass(frozen=True)
+class PlanInfo:
+    """What the runner needs to know about a plan: its chapters, default year and name."""
+
+    chapters: tuple[int, ...]
+    midterm_year: int
+    name: str
+
+
+def load_plan_info(plan_dir: Path) -> PlanInfo:
+    """Chapters, mid-term year and display name from the plan's ``plan.yaml``.
+
+    Read with :mod:`yaml` alone (the fields ``chapters[].number``, ``midterm_year``,
+    ``name_zh`` of :class:`analysis.plan.PlanConfig`) because importing :mod:`analysis.plan`
+    pulls in pandas, which would cost a no-op run a second; the clean stage validates the
+    whole file with ``analysis.plan.load_plan``.
+    """
+    import yaml
+
+    path = Path(plan_dir) / "plan.yaml"
+    try:
+        config = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise AnalysisError(f"cannot read the plan ({exc})", file=path) from None
+    if not isinstance(config, dict):
+        raise AnalysisError("plan.yaml must be a mapping of fields", file=path)
+    chapters = config.get("chapters")
+    numbers = [c.get("number") for c in chapters or [] if isinstance(c, dict)]
+    if not numbers or not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers):
+        raise AnalysisError("plan.yaml needs a list of chapters, each with an integer number",
+                            file=path, column="chapters", text=chapters)
+    year = config.get("midterm_year")
+    if not isinstance(year, int) or isinstance(year, bool):
+        raise AnalysisError("plan.yaml needs an integer midterm_year", file=path,
+                            column="midterm_year", text=year)
+    return PlanInfo(chapters=tuple(numbers), midterm_year=year,
+                    name=str(config.get("name_zh") or plan_dir.name))
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything one batch run needs; paths are made absolute by :func:`build_tasks`."""
+
+    plans: tuple[str, ...]
+    data_root: Path | None = None
+    reports_root: Path | None = None
+    eval_year: int | None = None
+    chapters: tuple[int, ...] | None = None
+    lang: str = "zh"
+    band: float | None = None
+    jobs: int = max(1, os.cpu_count() or 1)
+    force: bool = False
+    scheduler: str | None = None
+    timeout: int = 600
+    kernel_name: str = "plan-eval"
+    notebooks: Notebooks = field(default_factory=Notebooks.in_folder)
+    renderer: str = "analysis.report:render_notebook_html"
+    plan_info: Callable[[Path], PlanInfo] | None = None  # default: load_plan_info
+
+
+@dataclass
+class Task:
+    """A task of the graph: what to run, what it needs, how to tell it is up to date."""
+
+    spec: TaskSpec
+    depends_on: list[str]
+    record: Path
+    inputs: Callable[[], list[Path]]
+    input_base: Path
+    outputs: list[Path]
+    full_parameters: dict[str, Any]
+    content_digest: Callable[[], str | None] | None = None
+
+    @property
+    def label(self) -> str:
+        spec = self.spec
+        what = f"chapter {spec.chapter}" if spec.chapter is not None else spec.stage
+        lang = f" [{spec.parameters['lang']}]" if spec.parameters.get("lang", "zh") != "zh" else ""
+        return f"{spec.plan} {what}{lang}"
+
+
+def _suffix(lang: str) -> str:
+    """File-name infix of a language: '' for Chinese (the default), '.en' for English."""
+    return "" if lang == "zh" else f".{lang}"
+
+
+def _validated(notebook: Path, parameters: dict[str, Any]) -> dict[str, Any]:
+    return notebook_schema(notebook).validate(parameters)
+
+
+def _check_options(options: RunOptions) -> None:
+    """Refuse run options that no notebook could use (types are checked by the schemas)."""
+    def number(value: object) -> bool:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+
+    if options.lang not in LANGS:
+        raise AnalysisError(f"--lang must be one of {', '.join(LANGS)}", text=options.lang)
+    if not isinstance(options.jobs, int) or options.jobs < 1:
+        raise AnalysisError("--jobs must be at least 1", text=options.jobs)
+    if not isinstance(options.timeout, int) or options.timeout < 1:
+        raise AnalysisError("--timeout must be at least 1 second", text=options.timeout)
+    if options.eval_year is not None and not (number(options.eval_year)
+                                               and isinstance(options.eval_year, int)):
+        raise AnalysisError("parameter 'eval_year' must be int", text=options.eval_year)
+    if number(options.eval_year) and not 1990 <= options.eval_year <= 2100:  # type: ignore[operator]
+        raise AnalysisError("--eval-year must be a year between 1990 and 2100", text=options.eval_year)
+    if number(options.band) and not 0 <= options.band < 1:  # type: ignore[operator]
+        raise AnalysisError("--band must be a fraction between 0 and 1", text=options.band)
+    if not options.plans:
+        raise AnalysisError("no plan to run (name one with --plan or use --all)")
+
+
+def build_tasks(options: RunOptions) -> list[Task]:
+    """The task graph of a run, every task's parameters validated; AnalysisError if any is refused."""
+    _check_options(options)
+    data_root = paths.data_root(options.data_root)
+    reports_root = paths.reports_root(options.reports_root)
+    for stage in STAGES:
+        notebook_schema(options.notebooks.of(stage))  # a missing/bad notebook is refused first
+    tasks: list[Task] = []
+    for plan in dict.fromkeys(options.plans):
+        tasks.extend(_plan_tasks(plan, options, data_root, reports_root))
+    return tasks
+
+
+def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: Path) -> list[Task]:
+    raw = paths.raw_plan_dir(plan, data_root)
+    info = (options.plan_info or load_plan_info)(raw)
+    year = options.eval_year or info.midterm_year
+    chapters = options.chapters or info.chapters
+    unknown = [n for n in chapters if n not in info.chapters]
+    if unknown:
+        raise AnalysisError(
+            f"plan '{plan}' has no chapter {unknown[0]} (chapters: "
+            f"{', '.join(map(str, info.chapters))})",
+            file=raw / "plan.yaml",
+        )
+    processed = paths.processed_plan_dir(plan, data_root)
+    models = paths.models_dir(plan, year, data_root)
+    out = paths.report_dir(plan, year, reports_root)
+    kept, failed, records = out / "notebooks", out / "failed", out / ".cache"
+    lang, sfx = options.lang, _suffix(options.lang)
+    band = {} if options.band is None else {"band": options.band}
+    common = {"kernel_name": options.kernel_name, "timeout": options.timeout,
+              "failed_dir": str(failed)}
+
+    def tables() -> list[Path]:
+        return cache.input_files(processed, recursive=False)
+
+    def report_inputs() -> list[Path]:
+        return [raw / "plan.yaml", *tables(), *cache.input_files(models)]
+
+    def make(stage: str, task_id: str, params: dict[str, Any], executed: str, deps: list[str],
+             record: Path, inputs: Callable[[], list[Path]], outputs: list[Path],
+             html: Path | None = None, title: str = "",
+             content: Callable[[], str | None] | None = None) -> Task:
+        notebook = options.notebooks.of(stage)
+        full = _validated(notebook, params)
+        spec = TaskSpec(
+            task_id=task_id, stage=stage, plan=plan, chapter=params.get("chapter"),
+            notebook=str(notebook), parameters=params, executed_path=str(kept / executed),
+            html_path=str(html) if html else None, title=title,
+            renderer=options.renderer if html else None, **common,
+        )
+        return Task(spec, deps, record, inputs, data_root,
+                    [kept / executed, *([html] if html else []), *outputs], full, content)
+
+    base = {"plan": plan, "data_root": str(data_root)}
+    clean_id, models_id = f"{plan}/clean", f"{plan}/models/{year}"
+    tasks = [
+        make("clean", clean_id, dict(base), "01_clean_returns.ipynb", [],
+             processed / ".cache" / "clean.json", lambda: cache.input_files(raw),
+             [processed / "manifest.json"]),
+        make("models", models_id, {**base, "as_of_year": year}, "02_trend_models.ipynb",
+             [clean_id], models / ".cache" / "models.json", tables, [models]),
+    ]
+    chapter_ids = []
+    for n in chapters:
+        task_id = f"{plan}/{year}/chapter_{n}{sfx}"
+        chapter_ids.append(task_id)
+        tasks.append(make(
+            "chapter", task_id,
+            {**base, "chapter": n, "eval_year": year, "lang": lang, **band},
+            f"03_chapter_report.chapter_{n}{sfx}.ipynb", [models_id],
+            records / f"chapter_{n}{sfx}.json", report_inputs, [],
+            html=out / f"chapter_{n}{sfx}.html",
+            title=f"{info.name} — {'第' + str(n) + '章' if lang == 'zh' else f'Chapter {n}'}",
+            content=_chapter_content(processed, models, n, raw / "plan.yaml"),
+        ))
+    tasks.append(make(
+        "summary", f"{plan}/{year}/summary{sfx}",
+        {**base, "eval_year": year, "lang": lang, **band, "reports_root": str(reports_root)},
+        f"04_summary{sfx}.ipynb", [models_id], records / f"summary{sfx}.json", report_inputs, [],
+        html=out / f"index{sfx}.html",
+        title=f"{info.name} — {'中期评估总报告' if lang == 'zh' else 'Summary'}",
+    ))
+    return tasks
+
+
+def _chapter_content(processed: Path, models: Path, chapter: int,
+                     plan_yaml: Path) -> Callable[[], str | None]:
+    """The chapter's content digest: its rows of the tables, plus the plan's ``plan.yaml``."""
+    def digest() -> str | None:
+        rows = cache.chapter_content_digest(processed, models, chapter)
+        return None if rows is None else f"{rows}:{cache.files_digest([plan_yaml])}"
+
+    return digest
+
+
+# --------------------------------------------------------------------------- execution
+
+
+class _Executor:
+    """A process pool or a Dask client behind one small interface (created on first use)."""
+
+    def __init__(self, jobs: int, scheduler: str | Any | None) -> None:
+        self.jobs = jobs
+        self.scheduler = scheduler
+        self._pool: Any = None
+        self._client: Any = None
+        self._owns_client = False
+
+    def submit(self, spec: TaskSpec) -> Any:
+        if self.scheduler is not None:
+            if self._client is None:
+                self._client = self._connect()
+            return self._client.submit(run_task, spec, pure=False, key=f"{spec.task_id}-{os.urandom(4).hex()}")
+        if self._pool is None:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            context = multiprocessing.get_context("forkserver")
+            # Import papermill (and nbformat, slow) once in the fork server, not in every worker.
+            context.set_forkserver_preload(["analysis.pipeline.tasks", "papermill"])
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+        return self._pool.submit(run_task, spec)
+
+    def _connect(self) -> Any:
+        from distributed import Client
+
+        if isinstance(self.scheduler, str):
+            self._owns_client = True
+            try:
+                return Client(self.scheduler, timeout="30s")
+            except OSError as exc:
+                raise AnalysisError(
+                    f"cannot reach the Dask scheduler ({exc})", text=self.scheduler
+                ) from None
+        return self.scheduler  # an existing distributed.Client
+
+    def wait_any(self, futures: list[Any]) -> list[Any]:
+        """Block until at least one of ``futures`` is done; return the done ones."""
+        if self.scheduler is not None:
+            from distributed import wait
+
+            return list(wait(futures, return_when="FIRST_COMPLETED").done)
+        from concurrent.futures import FIRST_COMPLETED, wait
+
+        return list(wait(futures, return_when=FIRST_COMPLETED).done)
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._client is not None and self._owns_client:
+            self._client.close()
+
+
+def _key(task: Task) -> str:
+    """The content-hash key of a task from its notebook, parameters, code and input files."""
+    return cache.task_key(task.spec.notebook, task.full_parameters,
+                          cache.files_digest(task.inputs(), base=task.input_base))
+
+
+def _fresh(task: Task) -> tuple[bool, str, str | None]:
+    """``(up to date?, key, content key)`` of a task whose upstream tasks are done."""
+    spec = task.spec
+    key = _key(task)
+    if cache.is_fresh(task.record, [key]):
+        return True, key, None
+    content_key = None
+    if task.content_digest is not None and task.record.exists():
+        digest = task.content_digest()
+        if digest is not None:
+            content_key = cache.task_key(spec.notebook, task.full_parameters, digest)
+            if cache.is_fresh(task.record, [content_key]):
+                return True, key, content_key
+    return False, key, content_key
+
+
+def _record(task: Task, key: str, content_key: str | None) -> None:
+    if task.content_digest is not None and content_key is None:
+        content_key = _safe(task.content_digest)
+        if content_key is not None:
+            content_key = cache.task_key(task.spec.notebook, task.full_parameters, content_key)
+    cache.write_record(task.record, key=key, content_key=content_key, outputs=task.outputs,
+                       extra={"task": task.spec.task_id, "parameters": task.full_parameters})
+
+
+def _safe(function: Callable[[], str | None]) -> str | None:
+    try:
+        return function()
+    except Exception:  # noqa: BLE001 - a content digest is an optimisation only
+        return None
+
+
+def _forget(task: Task) -> None:
+    """After a failure: drop the record and the stale outputs of an earlier success."""
+    cache.clear_record(task.record)
+    for stale in (task.spec.executed_path, task.spec.html_path):
+        if stale:
+            Path(stale).unlink(missing_ok=True)
+
+
+def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
+              stream: TextIO | None = None, tty: bool | None = None) -> list[TaskResult]:
+    """Run (or skip) every task of the run; return one result per task, in graph order.
+
+    A task starts as soon as the tasks it depends on are done (a plan's chapters start when
+    its models finish, while other plans may still be cleaning). A task whose key matches
+    its record is skipped without starting a worker; a failed task blocks its dependants
+    only. ``options.scheduler`` (an address or a ``distributed.Client``) sends the tasks
+    to a Dask cluster instead of the local process pool.
+    """
+    graph = list(tasks) if tasks is not None else build_tasks(options)
+    by_id = {task.spec.task_id: task for task in graph}
+    results: dict[str, TaskResult] = {}
+    keys: dict[str, tuple[str, str | None]] = {}
+    running: dict[Any, str] = {}
+    progress = Progress(len(graph), stream=stream, tty=tty)
+    executor = _Executor(options.jobs, options.scheduler)
+    waiting = [task.spec.task_id for task in graph]
+    queued: list[str] = []
+
+    def settle(task: Task, status: str, message: str = "") -> None:
+        spec = task.spec
+        results[spec.task_id] = TaskResult(spec.task_id, spec.stage, spec.plan, spec.chapter,
+                                           status, 0.0, message)
+        progress.finished_task(spec.task_id, task.label, status, 0.0, message)
+
+    try:
+        while waiting or queued or running:
+            progressed = True
+            while progressed:
+                progressed = False
+                for task_id in list(waiting):
+                    task = by_id[task_id]
+                    states = [results.get(dep) for dep in task.depends_on]
+                    if any(state is None for state in states):
+                        continue
+                    waiting.remove(task_id)
+                    progressed = True
+                    bad = [dep for dep, state in zip(task.depends_on, states, strict=True)
+                           if state.status in (FAILED, BLOCKED)]
+                    if bad:
+                        _forget(task)
+                        settle(task, BLOCKED, f"needs {bad[0]}")
+                        continue
+                    fresh, key, content_key = (False, "", None) if options.force else _fresh(task)
+                    if fresh:
+                        if content_key is not None:  # up to date by content: remember the new key
+                            _record(task, key, content_key)
+                        settle(task, SKIPPED, "unchanged")
+                        continue
+                    keys[task_id] = (key, content_key)
+                    queued.append(task_id)
+            # Hand tasks to the local pool only as workers free up, so that "start" means it;
+            # a Dask scheduler gets them all at once and balances them itself.
+            while queued and (options.scheduler is not None or len(running) < options.jobs):
+                task_id = queued.pop(0)
+                running[executor.submit(by_id[task_id].spec)] = task_id
+                progress.started_task(task_id, by_id[task_id].label)
+            if not running:
+                continue
+            for future in executor.wait_any(list(running)):
+                task_id = running.pop(future)
+                task = by_id[task_id]
+                try:
+                    result = future.result()
+                except Exception as exc:  # noqa: BLE001 - a lost worker fails one task only
+                    result = TaskResult(task_id, task.spec.stage, task.spec.plan,
+                                        task.spec.chapter, FAILED, 0.0,
+                                        f"worker lost: {type(exc).__name__}: {exc}")
+                if result.status == OK:
+                    key = keys[task_id][0] or _key(task)  # no key yet under --force
+                    _record(task, key, None)
+                else:
+                    _forget(task)
+                results[task_id] = result
+                progress.finished_task(task_id, task.label, result.status, result.seconds,
+                                       result.message)
+    finally:
+        progress.close()
+        executor.close()
+    return [results[task.spec.task_id] for task in graph]
+
+
+def summary_table(results: Sequence[TaskResult]) -> str:
+    """A plain-text table: stage, plan, chapter, status, seconds (and why, when not ok)."""
+    rows = [("stage", "plan", "chapter", "status", "seconds", "")]
+    for r in results:
+        note = "" if r.status in (OK, SKIPPED) else r.message
+        if r.status == FAILED and r.executed_path:
+            note = f"{note} (kept: {r.executed_path})"
+        rows.append((r.stage, r.plan, "" if r.chapter is None else str(r.chapter), r.status,
+                     f"{r.seconds:.1f}" if r.status in (OK, FAILED) else "-", note))
+    if any(row[5] for row in rows[1:]):
+        rows[0] = (*rows[0][:5], "note")
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = []
+    for index, row in enumerate(rows):
+        cells = [row[i].ljust(widths[i]) if i != 4 else row[i].rjust(widths[i]) for i in range(5)]
+        lines.append("  ".join(cells) + (f"  {row[5]}" if row[5] else ""))
+        if index == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    counts = {s: sum(r.status == s for r in results) for s in (OK, SKIPPED, FAILED, BLOCKED)}
+    lines.append(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to run")
+    return "\n".join(lines)
+
+
+def batch_failed(results: Sequence[TaskResult]) -> bool:
+    """True when any task failed or was blocked by a failure."""
+    return any(r.status in (FAILED, BLOCKED) for r in results)
+
+
+__all__ = [
+    "Notebooks", "PlanInfo", "RunOptions", "Task", "build_tasks", "run_batch",
+    "summary_table", "batch_failed", "load_plan_info",
+]

@@ -1,0 +1,98 @@
+"""Parameter schemas from ``parameters`` cells; strict validation of what the runner passes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from analysis.errors import AnalysisError
+from analysis.paths import PROJECT_ROOT
+from analysis.pipeline.params import notebook_schema, parse_parameters, validate_parameters
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pipeline_notebooks"
+
+
+def test_names_types_and_defaults_come_from_the_literals():
+    params = parse_parameters('"""Parameters."""\nplan = "demo"\nchapter = 2\nband = 0.05\n'
+                              "strict = False\nyears: list = [2020, 2023]\nas_of_year: int = 0\n")
+    assert {n: (p.type, p.default) for n, p in params.items()} == {
+        "plan": (str, "demo"), "chapter": (int, 2), "band": (float, 0.05),
+        "strict": (bool, False), "years": (list, [2020, 2023]), "as_of_year": (int, 0),
+    }
+
+
+@pytest.mark.parametrize(
+    ("source", "message", "row"),
+    [
+        ("plan = 'a'\nyear = 2020 + 3", "may only assign literals", 2),
+        ("import os", "only hold 'name = literal' assignments", 1),
+        ("a = b = 1", "only hold 'name = literal' assignments", 1),
+        ("root = Path('.')", "may only assign literals", 1),
+        ("band: Decimal = 1", "unsupported parameter annotation", 1),
+        ("x = None", "parameter default must be one of", 1),
+        ("plan = 'a", "not valid Python", 1),
+    ],
+)
+def test_anything_but_literal_assignments_is_refused_with_its_line(source, message, row):
+    with pytest.raises(AnalysisError, match=message) as caught:
+        parse_parameters(source, notebook="x.ipynb")
+    assert caught.value.row == row and caught.value.file == "x.ipynb"
+
+
+def test_the_fixture_chapter_notebook_declares_the_contract_s_parameters():
+    schema = notebook_schema(FIXTURES / "03_chapter_report.ipynb")
+    assert schema.names == ["plan", "chapter", "eval_year", "lang", "band", "data_root"]
+
+
+def test_values_are_merged_over_the_defaults_and_an_int_is_a_valid_float():
+    schema = notebook_schema(FIXTURES / "03_chapter_report.ipynb")
+    checked = schema.validate({"chapter": 3, "band": 1})
+    assert checked == {"plan": "demo", "chapter": 3, "eval_year": 2023, "lang": "zh",
+                       "band": 1.0, "data_root": ""}
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"eval_yaer": 2023}, "unknown parameter 'eval_yaer'"),
+        ({"eval_year": "2023"}, "parameter 'eval_year' must be int"),
+        ({"eval_year": 2023.0}, "parameter 'eval_year' must be int"),
+        ({"chapter": True}, "parameter 'chapter' must be int"),
+        ({"band": "0.05"}, "parameter 'band' must be float"),
+        ({"lang": 1}, "parameter 'lang' must be str"),
+    ],
+)
+def test_unknown_and_mistyped_parameters_are_refused(values, message):
+    schema = notebook_schema(FIXTURES / "03_chapter_report.ipynb")
+    with pytest.raises(AnalysisError, match=message) as caught:
+        validate_parameters(schema, values)
+    assert caught.value.file == "03_chapter_report.ipynb"
+    assert caught.value.text == next(iter(values.values()))
+
+
+def test_a_notebook_without_a_parameters_cell_is_refused(tmp_path):
+    notebook = tmp_path / "bare.ipynb"
+    notebook.write_text(json.dumps({"cells": [{"cell_type": "code", "metadata": {},
+                                               "source": "x = 1", "outputs": []}]}))
+    with pytest.raises(AnalysisError, match="no cell tagged 'parameters'"):
+        notebook_schema(notebook)
+    with pytest.raises(AnalysisError, match="notebook not found"):
+        notebook_schema(tmp_path / "missing.ipynb")
+
+
+@pytest.mark.parametrize("name", ["01_clean_returns", "02_trend_models", "03_chapter_report",
+                                  "04_summary"])
+def test_the_project_notebooks_declare_what_the_runner_passes(name):
+    """docs/contracts.md: the parameters of each stage notebook."""
+    expected = {
+        "01_clean_returns": ["plan", "data_root"],
+        "02_trend_models": ["plan", "data_root", "as_of_year", "horizon_beyond_target"],
+        "03_chapter_report": ["plan", "chapter", "eval_year", "lang", "band", "data_root"],
+        "04_summary": ["plan", "eval_year", "lang", "band", "data_root", "reports_root"],
+    }[name]
+    path = PROJECT_ROOT / "notebooks" / f"{name}.ipynb"
+    if not path.exists():
+        pytest.skip(f"{path.name} not written yet")
+    assert sorted(notebook_schema(path).names) == sorted(expected)

@@ -1,0 +1,172 @@
+"""The batch runner end to end on tiny fixture notebooks (real papermill, real kernels).
+
+One scenario is run once per module and its results are checked by several tests:
+a first run, a no-op re-run, a change to one chapter's target, another no-op, a new
+``band`` for chapter 1, and a ``--force`` run.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from analysis.errors import AnalysisError
+from analysis.pipeline.runner import Notebooks, build_tasks, run_batch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "pipeline_notebooks"))
+from runner_fixture import FIXTURES, make_plan, options  # noqa: E402
+
+
+def statuses(results) -> dict[str, str]:
+    return {r.task_id: r.status for r in results}
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("run")
+    raw = make_plan(tmp / "data")
+    seen: dict[str, object] = {"tmp": tmp}
+    log = io.StringIO()
+    seen["first"] = run_batch(options(tmp), stream=log, tty=False)
+    seen["log"] = log.getvalue()
+    started = time.perf_counter()
+    seen["noop"] = run_batch(options(tmp), stream=io.StringIO(), tty=False)
+    seen["noop_seconds"] = time.perf_counter() - started
+    targets = raw / "targets.csv"
+    targets.write_text(targets.read_text().replace("t2.b,2,teachers,30", "t2.b,2,teachers,35"))
+    seen["changed"] = run_batch(options(tmp), stream=io.StringIO())
+    seen["noop2"] = run_batch(options(tmp), stream=io.StringIO())
+    seen["banded"] = run_batch(options(tmp, chapters=(1,), band=0.1), stream=io.StringIO())
+    seen["forced"] = run_batch(options(tmp, chapters=(1,), band=0.1, force=True),
+                               stream=io.StringIO())
+    return seen
+
+
+def test_a_run_produces_every_report_and_keeps_the_executed_notebooks(scenario):
+    tmp, results = scenario["tmp"], scenario["first"]
+    assert statuses(results) == {
+        "demo/clean": "ok", "demo/models/2023": "ok", "demo/2023/chapter_1": "ok",
+        "demo/2023/chapter_2": "ok", "demo/2023/chapter_3": "ok", "demo/2023/summary": "ok",
+    }
+    report = tmp / "reports" / "demo" / "2023"
+    for name in ("chapter_1.html", "chapter_2.html", "chapter_3.html", "index.html",
+                 "evaluation.csv"):
+        assert (report / name).is_file(), name
+    kept = sorted(p.name for p in (report / "notebooks").glob("*.ipynb"))
+    assert kept == [
+        "01_clean_returns.ipynb", "02_trend_models.ipynb",
+        "03_chapter_report.chapter_1.ipynb", "03_chapter_report.chapter_2.ipynb",
+        "03_chapter_report.chapter_3.ipynb", "04_summary.ipynb",
+    ]
+    assert (tmp / "data" / "processed" / "demo" / "models" / "2023" / "fit.json").is_file()
+    assert not (report / "failed").exists()
+
+
+def test_the_executed_notebook_shows_the_parameters_that_ran(scenario):
+    tmp = scenario["tmp"]
+    executed = tmp / "reports/demo/2023/notebooks/03_chapter_report.chapter_3.ipynb"
+    cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+    injected = [c for c in cells if "injected-parameters" in c["metadata"].get("tags", [])]
+    source = "".join(injected[0]["source"])
+    assert "chapter = 3" in source and "eval_year = 2023" in source
+    assert f'data_root = "{tmp / "data"}"' in source
+    html = (tmp / "reports/demo/2023/chapter_3.html").read_text(encoding="utf-8")
+    assert "chapter 3 of demo, 2023, zh, band 0.05" in html
+    assert "heavy modules loaded: []" in html  # a report kernel imports only what it uses
+
+
+def test_progress_lines_are_plain_when_not_a_terminal(scenario):
+    log = scenario["log"]
+    lines = log.splitlines()
+    assert "\r" not in log and "\033" not in log
+    assert sum(" start " in line for line in lines) == 6
+    finished = [line for line in lines if " ok " in line]
+    assert len(finished) == 6
+    assert finished[-1].startswith("[6/6 ")
+
+
+def test_a_second_run_skips_everything_within_a_second(scenario):
+    assert set(statuses(scenario["noop"]).values()) == {"skipped"}
+    assert scenario["noop_seconds"] < 1.0
+
+
+def test_changing_one_chapter_s_target_re_renders_that_chapter_only(scenario):
+    assert statuses(scenario["changed"]) == {
+        "demo/clean": "ok", "demo/models/2023": "ok",
+        "demo/2023/chapter_1": "skipped", "demo/2023/chapter_2": "ok",
+        "demo/2023/chapter_3": "skipped", "demo/2023/summary": "ok",
+    }
+    assert set(statuses(scenario["noop2"]).values()) == {"skipped"}
+
+
+def test_a_new_parameter_reruns_the_reports_and_force_reruns_everything(scenario):
+    assert statuses(scenario["banded"]) == {
+        "demo/clean": "skipped", "demo/models/2023": "skipped",
+        "demo/2023/chapter_1": "ok", "demo/2023/summary": "ok",
+    }
+    assert set(statuses(scenario["forced"]).values()) == {"ok"}
+
+
+def test_an_unknown_or_mistyped_parameter_is_refused_before_anything_runs(tmp_path):
+    make_plan(tmp_path / "data")
+    lean = tmp_path / "nb"
+    lean.mkdir()
+    for path in FIXTURES.glob("*.ipynb"):  # a chapter notebook that does not declare `band`
+        (lean / path.name).write_text(path.read_text(encoding="utf-8").replace(
+            'band = 0.05\\n', ""), encoding="utf-8")
+    with pytest.raises(AnalysisError, match="unknown parameter 'band'"):
+        build_tasks(options(tmp_path, notebooks=Notebooks.in_folder(lean), band=0.1))
+    with pytest.raises(AnalysisError, match="parameter 'eval_year' must be int"):
+        build_tasks(options(tmp_path, eval_year="2023"))
+    with pytest.raises(AnalysisError, match="parameter 'band' must be float"):
+        build_tasks(options(tmp_path, band="0.1"))
+    with pytest.raises(AnalysisError, match="--lang must be one of zh, en"):
+        build_tasks(options(tmp_path, lang="fr"))
+    with pytest.raises(AnalysisError, match="no chapter 7"):
+        build_tasks(options(tmp_path, chapters=(7,)))
+    with pytest.raises(AnalysisError, match="known plans: demo"):
+        build_tasks(options(tmp_path, plans=("dmeo",)))
+    assert not (tmp_path / "data" / "processed").exists()
+    assert not (tmp_path / "reports").exists()
+
+
+def test_english_reports_sit_next_to_the_chinese_ones(tmp_path):
+    make_plan(tmp_path / "data")
+    tasks = build_tasks(options(tmp_path, lang="en", chapters=(2,)))
+    html = [Path(t.spec.html_path).name for t in tasks if t.spec.html_path]
+    assert html == ["chapter_2.en.html", "index.en.html"]
+    executed = [Path(t.spec.executed_path).name for t in tasks]
+    assert executed[2:] == ["03_chapter_report.chapter_2.en.ipynb", "04_summary.en.ipynb"]
+
+
+def test_the_modules_a_report_kernel_imports_leave_statsmodels_to_the_models_stage():
+    """Lean report kernels: statsmodels (slow to import) belongs to 02_trend_models only."""
+    import subprocess
+
+    probe = ("import sys; from analysis import evaluate, i18n, plotting, report; "
+             "print(sorted(m for m in ('statsmodels', 'scipy', 'analysis.models', 'papermill', "
+             "'dask') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
+
+
+def test_on_a_terminal_one_status_line_is_redrawn_in_place():
+    from analysis.pipeline.progress import Progress
+
+    out = io.StringIO()
+    progress = Progress(2, stream=out, tty=True)
+    progress.started_task("a", "demo chapter 1")
+    progress.started_task("b", "demo chapter 2")
+    progress.finished_task("a", "demo chapter 1", "ok", 1.5)
+    progress.close()
+    text = out.getvalue()
+    assert "\r\033[K[0/2 00:00] running: demo chapter 1, demo chapter 2" in text
+    assert "[1/2 00:00] ok      demo chapter 1 (1.5 s)\n" in text
+    assert text.endswith("\r\033[K")  # the status line is gone when the batch ends
