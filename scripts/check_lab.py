@@ -110,7 +110,7 @@ def main() -> int:
     ]
     log = open(os.devnull, "w")  # noqa: SIM115
     server = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=log)
-    failures = 0
+    failures = passed = 0
     try:
         wait_for_server(base, token, server)
         print(f"jupyter lab is up on port {port}")
@@ -119,6 +119,7 @@ def main() -> int:
             started = time.monotonic()
             try:
                 asyncio.run(run_notebook(ws_base, token, kernel["id"], path))
+                passed += 1
                 print(f"ok      {path.name} ({time.monotonic() - started:.1f} s)")
             except Exception as error:  # report every notebook, then fail
                 failures += 1
@@ -132,7 +133,8 @@ def main() -> int:
         except subprocess.TimeoutExpired:
             server.kill()
     print("jupyter lab shut down")
-    return 1 if failures else 0
+    print(f"lab check: {passed} passed, {failures} failed")
+    return 1 if failures or not passed else 0
 
 
 if __name__ == "__main__":
