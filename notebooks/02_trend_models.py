@@ -21,7 +21,8 @@
 # %% tags=["parameters"]
 plan = "kaiping"
 data_root = ""
-as_of_year = 2023  # fit on data up to the evaluation year; 0 = last observed year
+# fit on data up to the evaluation year (0 = the last observed year)
+as_of_year = 2023
 horizon_beyond_target = 5
 
 # %%
