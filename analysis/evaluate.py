@@ -120,17 +120,20 @@ def status_labels() -> pd.DataFrame:
     return table
 
 
+@lru_cache(maxsize=1)
+def _label_index() -> dict[str, dict[str, str]]:
+    """``code → row`` of the label table (codes are unique), for fast repeated look-ups."""
+    return {row["code"]: row for row in status_labels().to_dict("records")}
+
+
 def _label(code: str, lang: str, final: bool, family: str | None) -> str:
     if lang not in ("zh", "en"):
         raise AnalysisError("unknown label language (use zh or en)", column="lang", text=lang)
-    table = status_labels()
-    rows = table[table["code"] == code]
-    if family is not None:
-        rows = rows[rows["family"] == family]
-    if rows.empty:
+    row = _label_index().get(code)
+    if row is None or (family is not None and row["family"] != family):
         raise AnalysisError("unknown status code", file=GRADES_FILE, column="code", text=code)
     column = f"{lang}_final" if final else lang
-    return str(rows.iloc[0][column])
+    return str(row[column])
 
 
 def grade_label(code: str, lang: str = "zh", final: bool = False) -> str:
@@ -732,18 +735,21 @@ def _latest(series: pd.Series, base_year: int, eval_year: int) -> tuple[float, i
     return float(window.loc[year]), year
 
 
+def _attainment_by_key(attainment: pd.DataFrame | None) -> dict[str, pd.DataFrame]:
+    """The models' attainment rows grouped by target key (built once per evaluation)."""
+    if attainment is None or attainment.empty or "target_key" not in attainment.columns:
+        return {}
+    return dict(tuple(attainment.groupby(attainment["target_key"].astype(str), sort=False)))
+
+
 def _attainment_probability(
-    attainment: pd.DataFrame | None, keys: Iterable[str], deadline: int
+    by_key: dict[str, pd.DataFrame], keys: Iterable[str], deadline: int
 ) -> float | None:
     """The model probability of meeting the target at its deadline (``combined`` method first)."""
-    if attainment is None or attainment.empty or "target_key" not in attainment.columns:
-        return None
     for key in keys:
-        if not key:
+        if not key or key not in by_key:
             continue
-        rows = attainment[attainment["target_key"].astype(str) == key]
-        if rows.empty:
-            continue
+        rows = by_key[key]
         years = pd.to_numeric(rows["year"], errors="coerce") if "year" in rows else None
         if years is not None and (years == deadline).any():
             rows = rows[years == deadline]
@@ -792,13 +798,14 @@ def evaluate_plan(
         raise AnalysisError("targets table lacks the key column", file="targets", column="key")
     mid_year = int(midterm_year) if midterm_year else default_midterm_year(base_year, target_year)
     lookup = _series_lookup(indicators)
+    attainment_by_key = _attainment_by_key(attainment)
     rows = []
     for index, row in targets.iterrows():
         try:
             rows.append(_evaluate_row(
                 row, lookup, base_year=base_year, target_year=target_year, eval_year=eval_year,
-                band=band, milestones=milestones, attainment=attainment, history=history,
-                midterm_year=mid_year, tolerance=tolerance,
+                band=band, milestones=milestones, attainment=attainment_by_key,
+                history=history, midterm_year=mid_year, tolerance=tolerance,
             ))
         except AnalysisError as error:
             key = _text(row.get("key")) or index
@@ -822,7 +829,7 @@ def _evaluate_row(
     eval_year: int,
     band: float,
     milestones: pd.DataFrame | None,
-    attainment: pd.DataFrame | None,
+    attainment: dict[str, pd.DataFrame],
     history: pd.DataFrame | None,
     midterm_year: int,
     tolerance: float,
