@@ -455,6 +455,10 @@ def _log_quantity(value: object, *, row: object = None) -> float | None:
     return _num(value)
 
 
+#: Log statuses whose quantity is an amount already reached (not a plan).
+ACHIEVED_STATUSES = frozenset({"done", "in_progress"})
+
+
 def milestone_status(
     log: pd.DataFrame | None,
     key: str,
@@ -465,9 +469,11 @@ def milestone_status(
     """The status of milestone ``key`` from the log entries dated on or before ``eval_year``.
 
     The latest entry (by date; the later row among equal dates) gives the status; none gives
-    ``no_record``. When ``target_quantity`` is given and the latest recorded quantity reaches
-    it, the milestone is ``done`` whatever the status word says. The returned quantity is the
-    latest non-empty quantity on or before ``eval_year`` (the actual of a count target).
+    ``no_record``. A quantity counts as achieved only on an entry that is ``done`` or
+    ``in_progress`` (the amount reached by that date); the quantity of a planned or not-started
+    entry is what is planned, never an actual. The returned quantity is the latest achieved
+    quantity on or before ``eval_year`` (the actual of a count target); when
+    ``target_quantity`` is given and it reaches it, the milestone is ``done``.
     """
     if log is None or log.empty or "target_key" not in log.columns:
         return MilestoneStatus("no_record")
@@ -483,6 +489,9 @@ def milestone_status(
     _, date, _, latest = entries[-1]
     quantity = None
     for _, _, _, row in reversed(entries):
+        status = _text(row.get("status"))
+        if status and normalise_milestone_status(status, row=row.name) not in ACHIEVED_STATUSES:
+            continue
         quantity = _log_quantity(row.get("quantity"), row=row.name)
         if quantity is not None:
             break

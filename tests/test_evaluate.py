@@ -628,3 +628,22 @@ def test_method_note_fills_in_band_and_years():
     # final wording: 已完成 / 基本完成 (progress ≥ 1 − 0.05 = 95 %) / 未完成
     assert "已完成" in final and "95%" in final and "提前实现" not in final
     assert "Ahead of schedule" in method_note("en")
+
+
+def test_planned_quantities_are_not_actuals():
+    # The log records two planned projects (2280 and 765 places, not started) and one group
+    # count reached so far (9 of 19, in progress). Planned amounts are never achievements.
+    log = pd.DataFrame(
+        {
+            "target_key": ["places", "places", "groups"],
+            "date": ["2022-01-12", "2022-01-12", "2021-12"],
+            "status": ["not_started", "planned", "in_progress"],
+            "quantity": ["2280", "765", "9"],
+            "source": ["work plan", "work plan", "work plan"],
+        }
+    )
+    places = milestone_status(log, "places", 2023)
+    assert places.code == "not_started"
+    assert places.quantity is None
+    groups = milestone_status(log, "groups", 2023, target_quantity=19)
+    assert (groups.code, groups.quantity) == ("in_progress", 9.0)
