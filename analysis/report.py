@@ -1112,11 +1112,12 @@ def problems_section(ctx: ReportContext, *, whole_plan: bool = False) -> str:
             if str(r.get("kind")) == "rule" or _missing(r.get("progress")):
                 items.append(f"{_name(r, lang)}{_colon(lang)}{_note(r, lang)}")
                 continue
-            target = r.get("midterm_target") if not ctx.final else r.get("final_target")
-            if _missing(target):
-                target = r.get("final_target")
+            target, which = r.get("midterm_target"), "text.midterm_target"
+            if ctx.final or _missing(target):
+                target, which = r.get("final_target"), "text.final_target"
             items.append(t("text.lagging_item", lang, name=_name(r, lang),
                            level=_level_label(r.get("level"), lang),
+                           target_label=t(which, lang),
                            actual=fmt_number(r.get("actual"), unit, lang=lang),
                            target=fmt_target(target, r.get("comparator"), unit, lang),
                            progress=fmt_share(r.get("progress"), lang),
