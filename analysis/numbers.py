@@ -165,7 +165,7 @@ def _parse_text(original: str) -> Quantity:
         raise AnalysisError("cannot read a quantity (no number and no known rule)", text=original)
     if len(numbers) > 1:
         raise AnalysisError(
-            "more than one number in one quantity (use parse_values for pairs like 'a/b')",
+            "cannot read a quantity (more than one number in one value)",
             text=original,
         )
 
