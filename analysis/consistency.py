@@ -44,11 +44,9 @@ from itertools import combinations
 import pandas as pd
 
 from analysis import vocab
+from analysis.comparators import APPROX_TOLERANCE
 
 COLUMNS = ["check", "severity", "message_zh", "message_en", "keys", "values"]
-
-APPROX_TOLERANCE = 0.02
-"""Relative tolerance of 左右/约 (≈): 5500左右 covers 5390–5610 (same reading as the models)."""
 
 SHARE_TOLERANCE = 0.001
 """A quoted share reconciles with part/total within 0.1 percentage point (rounding, dates)."""

@@ -32,6 +32,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.cells import cell_number as _num
+from analysis.cells import cell_text as _text
+from analysis.comparators import (  # noqa: F401 - part of this module's API
+    APPROX_TOLERANCE,
+    COMPARATORS,
+    DIRECTIONS,
+    meets,
+    resolve_comparator,
+)
 from analysis.errors import AnalysisError
 from analysis.paths import RESOURCES
 
@@ -39,9 +48,6 @@ GRADES_FILE: Path = RESOURCES / "grades.csv"
 
 DEFAULT_BAND: float = 0.05
 """Half-width of the "broadly on track" band, in units of progress (5 percentage points)."""
-
-APPROX_TOLERANCE: float = 0.02
-"""Relative tolerance of an approximate target (左右 / 约 / a plain number of a neutral indicator)."""
 
 OUTLOOK_LIKELY: float = 0.8
 """Probability of meeting the final target at or above which the outlook is ``likely``."""
@@ -52,8 +58,6 @@ OUTLOOK_AT_RISK: float = 0.4
 GRADE_CODES: tuple[str, ...] = ("achieved", "ahead", "on_track", "lagging", "no_data")
 OUTLOOK_CODES: tuple[str, ...] = ("likely", "at_risk", "unlikely", "unknown")
 MILESTONE_CODES: tuple[str, ...] = ("done", "in_progress", "not_started", "no_record")
-COMPARATORS: tuple[str, ...] = ("eq", "ge", "gt", "le", "lt", "approx")
-DIRECTIONS: tuple[str, ...] = ("higher", "lower", "neutral")
 BINDING = "约束性"
 
 EVALUATION_COLUMNS: tuple[str, ...] = (
@@ -69,15 +73,6 @@ EXTRA_COLUMNS: tuple[str, ...] = (
     "is_final", "baseline_source", "grade_en", "outlook_en", "note_en",
 )
 """Columns appended after the contract columns (documented in docs/status_rule.md)."""
-
-_COMPARATOR_ALIASES: dict[str, str] = {
-    "": "eq", "eq": "eq", "=": "eq", "==": "eq",
-    "ge": "ge", ">=": "ge", "≥": "ge", "以上": "ge", "不低于": "ge", "达到": "ge",
-    "gt": "gt", ">": "gt", "大于": "gt", "超过": "gt", "高于": "gt",
-    "le": "le", "<=": "le", "≤": "le", "以下": "le", "不高于": "le", "不超过": "le",
-    "lt": "lt", "<": "lt", "小于": "lt", "低于": "lt",
-    "approx": "approx", "≈": "approx", "~": "approx", "左右": "approx", "约": "approx",
-}
 
 RULES: tuple[str, ...] = ("non_decreasing", "increasing", "non_increasing", "decreasing")
 _RULE_ALIASES: dict[str, str] = {
@@ -158,25 +153,6 @@ def milestone_label(code: str, lang: str = "zh") -> str:
 # Small pieces of the rule
 
 
-def _num(value: object) -> float | None:
-    """A finite float, or None for missing / NaN / non-numeric input."""
-    if value is None or value is pd.NA:
-        return None
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _text(value: object) -> str:
-    if value is None or value is pd.NA:
-        return ""
-    if isinstance(value, float) and math.isnan(value):
-        return ""
-    return str(value).strip()
-
-
 def time_progress(base_year: int, target_year: int, eval_year: int) -> float:
     """τ = (eval_year − base_year) / (target_year − base_year), clipped to [0, 1].
 
@@ -191,55 +167,6 @@ def time_progress(base_year: int, target_year: int, eval_year: int) -> float:
         )
     tau = (int(eval_year) - int(base_year)) / (int(target_year) - int(base_year))
     return min(1.0, max(0.0, tau))
-
-
-def resolve_comparator(comparator: object, direction: object = "higher") -> str:
-    """The comparator actually applied: ``ge``, ``gt``, ``le``, ``lt`` or ``approx``.
-
-    A plain number (``eq``) means reach-at-least for a higher-is-better indicator, at-most for
-    a lower-is-better one and approximately (± APPROX_TOLERANCE) for a neutral one.
-    """
-    text = _text(comparator).lower()
-    if text not in _COMPARATOR_ALIASES:
-        raise AnalysisError(
-            f"unknown comparator (use one of {', '.join(COMPARATORS)})",
-            column="comparator",
-            text=comparator,
-        )
-    code = _COMPARATOR_ALIASES[text]
-    if code != "eq":
-        return code
-    way = _text(direction).lower() or "higher"
-    if way not in DIRECTIONS:
-        raise AnalysisError(
-            f"unknown direction (use one of {', '.join(DIRECTIONS)})",
-            column="direction",
-            text=direction,
-        )
-    return {"higher": "ge", "lower": "le", "neutral": "approx"}[way]
-
-
-def meets(
-    actual: float, threshold: float, comparator: str, *, tolerance: float = APPROX_TOLERANCE
-) -> bool:
-    """Whether ``actual`` satisfies ``comparator threshold`` (a resolved comparator).
-
-    Equality is judged with a relative tolerance of 1e-9 (so 0.92 parsed from "92%" equals
-    0.92): ``gt`` / ``lt`` are strict — 大于92% is *not* met by 92.00%; ``approx`` accepts
-    ``|actual − threshold| ≤ tolerance · |threshold|``.
-    """
-    equal = math.isclose(actual, threshold, rel_tol=1e-9, abs_tol=1e-12)
-    if comparator == "ge":
-        return equal or actual > threshold
-    if comparator == "gt":
-        return not equal and actual > threshold
-    if comparator == "le":
-        return equal or actual < threshold
-    if comparator == "lt":
-        return not equal and actual < threshold
-    if comparator == "approx":
-        return equal or abs(actual - threshold) <= tolerance * abs(threshold) * (1 + 1e-9)
-    raise AnalysisError("unresolved comparator", column="comparator", text=comparator)
 
 
 def default_midterm_year(base_year: int, target_year: int) -> int:

@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from analysis import vocab
+from analysis.cells import cell_text as _text
 from analysis.errors import AnalysisError
 from analysis.numbers import Quantity, parse_values
 
@@ -648,12 +649,6 @@ def _target_records(row: pd.Series, *, file: object, line: int) -> list[dict[str
             "source": _text(row["source"]),
         })
     return records
-
-
-def _text(value: object) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
-        return ""
-    return str(value).strip()
 
 
 _COMPARATOR_SUFFIX = re.compile(r"(及以上|及以下|以上|以下|以内|左右|上下)$")

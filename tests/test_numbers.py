@@ -121,3 +121,15 @@ def test_format_quantity():
     assert format_quantity(0.98, "fraction", "ge") == "≥98.0%"
     assert format_quantity(55210.0, "") == "55,210"
     assert format_quantity(None, "") == "—"
+
+
+def test_cells_read_blanks_alike():
+    import numpy as np
+    import pandas as pd
+
+    from analysis.cells import cell_number, cell_text, is_blank
+
+    for blank in (None, float("nan"), np.float64("nan"), pd.NA, pd.NaT):
+        assert is_blank(blank) and cell_text(blank) == "" and cell_number(blank) is None
+    assert cell_text("  98%以上 ") == "98%以上"
+    assert cell_number("12.5") == 12.5 and cell_number("inf") is None and cell_number("x") is None

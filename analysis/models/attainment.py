@@ -26,34 +26,14 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from analysis.cells import cell_text as _text
+from analysis.comparators import APPROX_TOLERANCE, resolve_comparator
 from analysis.models.core import indicator_direction, t_cdf, t_quantile, to_scale
 
-APPROX_TOLERANCE = 0.02
 ATTAINMENT_COLUMNS = [
     "target_key", "year", "comparator", "threshold", "probability_met", "method",
     "milestone", "indicator", "level", "measure", "mean", "lo80", "hi80", "method_used", "note",
 ]
-
-
-def _text(value: object) -> str:
-    """A cell as stripped text; None, NaN and pandas NA become ""."""
-    if value is None:
-        return ""
-    try:
-        if pd.isna(value):
-            return ""
-    except (TypeError, ValueError):
-        pass
-    return str(value).strip()
-
-
-def _resolve(comparator: object, direction: str) -> str:
-    try:
-        from analysis.evaluate import resolve_comparator
-    except ImportError:  # pragma: no cover - evaluate is part of the package
-        code = str(comparator or "eq").lower()
-        return code if code != "eq" else {"lower": "le", "neutral": "approx"}.get(direction, "ge")
-    return resolve_comparator(comparator if comparator not in (None, "") else "eq", direction)
 
 
 def probability_met(
@@ -129,7 +109,7 @@ def target_attainment(
             value = pd.to_numeric(rec.get(value_col), errors="coerce")
             if not np.isfinite(value):
                 continue
-            comparator = _resolve(_text(rec.get(comp_col)) or "eq", direction)
+            comparator = resolve_comparator(_text(rec.get(comp_col)) or "eq", direction)
             base = {"target_key": rec["key"], "year": year, "comparator": comparator,
                     "milestone": milestone, "indicator": ind, "level": lev, "measure": measure}
             series = by_series.get((ind, lev))
