@@ -33,7 +33,7 @@ import pandas as pd
 from analysis.errors import AnalysisError
 from analysis.returns import indicator_kinds, is_known_level
 
-QA_COLUMNS = ["check", "severity", "year", "level", "indicator", "value", "message",
+QA_COLUMNS = ["check", "severity", "year", "level", "indicator", "value", "message", "message_zh",
               "source_file", "source_sheet", "source_cell"]
 SEVERITIES = ("error", "warning", "info")
 COUNT_KINDS = ("count", "money")
@@ -53,16 +53,27 @@ PARTS_TOTALS: tuple[tuple[str, tuple[str, ...], tuple[str, ...], str], ...] = (
 
 
 def finding(check: str, severity: str, message: str, row: pd.Series | dict | None = None,
-            **fields: object) -> dict:
-    """One ``qa_issues`` record; location and key come from ``row`` unless given."""
+            *, message_zh: str | None = None, **fields: object) -> dict:
+    """One ``qa_issues`` record (message in English and Chinese); location from ``row``."""
     record = {c: None for c in QA_COLUMNS}
     if row is not None:
         for column in ("year", "level", "indicator", "value", "source_file", "source_sheet",
                        "source_cell"):
             record[column] = row[column]
     record.update(fields)
-    record.update({"check": check, "severity": severity, "message": message})
+    record.update({"check": check, "severity": severity, "message": message,
+                   "message_zh": message_zh or message})
     return record
+
+
+def _zh(indicator: object) -> str:
+    """The Chinese name of an indicator id (the id itself when unknown)."""
+    from analysis.vocab import indicator_name
+
+    try:
+        return indicator_name(str(indicator), "zh")
+    except AnalysisError:  # an unknown id is itself reported by the schema check
+        return str(indicator)
 
 
 def check_schema(indicators: pd.DataFrame) -> list[dict]:
@@ -104,7 +115,8 @@ def check_negative(indicators: pd.DataFrame) -> list[dict]:
     """Counts and amounts below zero."""
     kinds = indicators["indicator"].map(indicator_kinds())
     bad = indicators[kinds.isin(COUNT_KINDS) & (indicators["value"] < 0)]
-    return [finding("negative", "error", f"negative {r.indicator}: {r.value:g}", r)
+    return [finding("negative", "error", f"negative {r.indicator}: {r.value:g}", r,
+                    message_zh=f"{_zh(r.indicator)}为负数：{r.value:g}")
             for _, r in bad.iterrows()]
 
 
@@ -119,15 +131,17 @@ def check_share_range(indicators: pd.DataFrame) -> list[dict]:
         if kind == "share":
             out.append(finding("share_range", "error",
                                f"{r.indicator} = {r.value:.2%} is impossible (outside 0–100 %)",
-                               r))
+                               r, message_zh=f"{_zh(r.indicator)}为{r.value:.2%}，超出0–100%，"
+                               "不可能"))
         elif r.value < 0:
             out.append(finding("share_range", "error", f"{r.indicator} below 0: {r.value:.2%}",
-                               r))
+                               r, message_zh=f"{_zh(r.indicator)}低于0：{r.value:.2%}"))
         else:
             out.append(finding("share_range", "warning",
                                f"{r.indicator} = {r.value:.2%} exceeds 100 % (possible for a "
                                "gross rate: pupils outside the official age or from elsewhere)",
-                               r))
+                               r, message_zh=f"{_zh(r.indicator)}为{r.value:.2%}，超过100%"
+                               "（毛入学率可能如此：含非适龄或外地生源），请核实"))
     return out
 
 
@@ -142,7 +156,8 @@ def check_duplicates(indicators: pd.DataFrame) -> list[dict]:
                               strict=True))
         first = group.iloc[1]
         out.append(finding("duplicate", "error",
-                           f"{len(group)} entries for one year/level/indicator ({cells})", first))
+                           f"{len(group)} entries for one year/level/indicator ({cells})", first,
+                           message_zh=f"同一年份、学段、指标有{len(group)}条记录（{cells}）"))
     return out
 
 
@@ -172,6 +187,9 @@ def check_parts_totals(indicators: pd.DataFrame) -> list[dict]:
                 f"{formula} = {added - taken:g} but {name} = {total:g} "
                 f"(difference {difference:+g})",
                 reported.iloc[index],
+                message_zh=f"分项合计（{'+'.join(_zh(p) for p in plus)}"
+                f"{''.join('−' + _zh(m) for m in minus)}）为{added - taken:g}，"
+                f"但{_zh(name)}为{total:g}（相差{difference:+g}）",
             ))
     return out
 
@@ -199,12 +217,16 @@ def check_jumps(indicators: pd.DataFrame, *, jump_threshold: float = 0.3,
                         "yoy_jump", "warning",
                         f"{indicator} changed by {change:+.0%} from {before.year} "
                         f"({before.value:g}) to {after.year} ({after.value:g})",
-                        after._asdict()))
+                        after._asdict(),
+                        message_zh=f"{_zh(indicator)}由{before.year}年的{before.value:g}变为"
+                        f"{after.year}年的{after.value:g}，变动{change:+.0%}"))
             elif abs(after.value - before.value) > share_jump:
                 out.append(finding(
                     "yoy_jump", "warning",
                     f"{indicator} moved {100 * (after.value - before.value):+.1f} points from "
-                    f"{before.year} to {after.year}", after._asdict()))
+                    f"{before.year} to {after.year}", after._asdict(),
+                    message_zh=f"{_zh(indicator)}由{before.year}年到{after.year}年变动"
+                    f"{100 * (after.value - before.value):+.1f}个百分点"))
     return out
 
 
@@ -263,7 +285,9 @@ def check_baseline(indicators: pd.DataFrame, targets: pd.DataFrame | None = None
             out.append(finding(
                 "baseline", "warning",
                 f"returns give {shown(r.value)} but the plan quotes {shown(quote['value'])} "
-                f"({quote['source']})", r._asdict()))
+                f"({quote['source']})", r._asdict(),
+                message_zh=f"统计报表为{shown(r.value)}，规划文本为{shown(quote['value'])}"
+                f"（{quote['source']}）"))
     return out
 
 
@@ -288,7 +312,8 @@ def qa_frame(findings: Iterable[dict]) -> pd.DataFrame:
     frame = pd.DataFrame.from_records(list(findings), columns=QA_COLUMNS)
     frame["year"] = frame["year"].astype("Int64")
     frame["value"] = frame["value"].astype("float64")
-    for column in ("check", "severity", "level", "indicator", "message", "source_file",
+    for column in ("check", "severity", "level", "indicator", "message", "message_zh",
+                   "source_file",
                    "source_sheet", "source_cell"):
         frame[column] = frame[column].astype("string")
     order = frame["severity"].map({s: i for i, s in enumerate(SEVERITIES)})

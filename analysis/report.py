@@ -1159,8 +1159,10 @@ def qa_block(ctx: ReportContext, rows: pd.DataFrame | None = None) -> str:
                               if c in r and not _missing(r[c]) and str(r[c]))
         year = "" if _missing(r.get("year")) else str(int(float(r["year"])))
         severity = str(r.get("severity"))
+        message = r.get("message_zh") if lang == "zh" and not _missing(r.get("message_zh")) \
+            else r.get("message")
         body.append([esc(_severity(severity, lang)), esc(r.get("check")), esc(year),
-                     esc(r.get("message")), esc(location)])
+                     esc(message), esc(location)])
     if body:
         parts.append(html_table(header, body, cls="pe-qa"))
     if len(serious) > MAX_LIST:

@@ -124,3 +124,19 @@ def test_clean_table_has_no_errors():
     qa = run_checks(table([(2020, "primary", "schools", 62), (2021, "primary", "schools", 62)]))
     assert qa.empty
     raise_for_errors(qa)
+
+
+def test_findings_carry_a_chinese_message_for_chinese_reports():
+    import pandas as pd
+
+    from analysis.checks import check_share_range
+
+    rows = pd.DataFrame({
+        "plan": ["p"], "year": [2020], "level": ["preschool"], "indicator": ["gross_enrolment_rate"],
+        "value": [1.1326], "unit": ["fraction"], "source_file": ["2020.xlsx"],
+        "source_sheet": ["主要指标"], "source_cell": ["B6"], "derived": [False],
+    })
+    (found,) = check_share_range(rows)
+    assert found["severity"] == "warning"
+    assert "113.26%" in found["message"] and "113.26%" in found["message_zh"]
+    assert "毛入学（园）率" in found["message_zh"]
