@@ -100,7 +100,9 @@ def setup_plotting(*, context: str = "notebook", dpi: int = 110) -> None:
             "axes.unicode_minus": False,
             "figure.dpi": dpi,
             "savefig.dpi": dpi,
-            "savefig.bbox": "tight",
+            # Every figure is laid out by the constrained layout engine, so it already fits its
+            # canvas; a "tight" bounding box would draw each figure twice to measure it again.
+            "savefig.bbox": "standard",
             "axes.titleweight": "normal",
             "legend.frameon": False,
         }
@@ -113,6 +115,52 @@ def new_figure(width: float = 7.0, height: float = 3.6, *, ncols: int = 1) -> tu
     axes = fig.subplots(1, ncols)
     first = axes[0] if ncols > 1 else axes
     return fig, first
+
+
+def small_multiples(n: int, *, ncols: int = 2, panel: tuple[float, float] = (4.8, 2.7),
+                    sharex: bool = True) -> tuple[Figure, list[Axes]]:
+    """One figure holding ``n`` panels in a grid of ``ncols`` columns (small multiples).
+
+    ``panel`` is the size in inches of one panel; the figure is ``ncols`` panels wide (fewer
+    when ``n`` is smaller) and as many rows high as needed. With ``sharex`` (the default:
+    the panels show the same years) every panel has the same x range and only the lowest
+    panel of each column prints the x tick labels and axis label. Returns the figure and its
+    ``n`` axes in reading order; the unused cells of the last row are removed.
+    """
+    if n < 1:
+        raise ValueError("small_multiples needs at least one panel")
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(panel[0] * ncols, panel[1] * nrows), layout="constrained")
+    grid = fig.subplots(nrows, ncols, squeeze=False, sharex=sharex)
+    axes = list(grid.ravel())
+    for ax in axes[n:]:
+        fig.delaxes(ax)
+    if sharex:
+        for index, ax in enumerate(axes[:n]):
+            lowest = index + ncols >= n  # nothing drawn below it in its column
+            ax.xaxis.set_tick_params(labelbottom=lowest)
+            ax.xaxis.label.set_visible(lowest)
+    return fig, axes[:n]
+
+
+def shared_legend(fig: Figure, axes: Sequence[Axes]) -> None:
+    """One legend below the panels with every label drawn in ``axes`` (each label once).
+
+    Removes the panels' own legends, so a grid of fans or teacher charts explains its bands,
+    lines and target markers once.
+    """
+    seen: dict[str, object] = {}
+    for ax in axes:
+        handles, labels = ax.get_legend_handles_labels()
+        for handle, label in zip(handles, labels, strict=True):
+            if label and not label.startswith("_"):
+                seen.setdefault(label, handle)
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    if seen:
+        fig.legend(list(seen.values()), list(seen.keys()), loc="outside lower center",
+                   ncols=min(len(seen), 4), fontsize="small")
 
 
 def integer_year_axis(ax: Axes, axis: str = "x") -> Axes:
@@ -141,13 +189,15 @@ def fan_chart(
     title: str | None = None,
     unit: str | None = None,
     lang: str = "zh",
+    legend: bool = True,
 ) -> Axes:
     """Projection fan (95 % and 80 % bands, central line), observed values and targets.
 
     ``projections`` has ``year, mean, lo80, hi80, lo95, hi95`` (one indicator and level, the
     ``combined`` method); ``observed`` has ``year, value`` (or is a Series indexed by year);
     each target is ``{"year": int, "value": float, "kind": "midterm"|"final"}`` and is drawn as
-    a marker with a short label.
+    a marker with a short label. ``legend=False`` leaves the legend to the caller (e.g.
+    :func:`shared_legend` under a grid of fans).
     """
     proj = projections.sort_values("year")
     obs = _observed_frame(observed)
@@ -182,12 +232,13 @@ def fan_chart(
     ax.set_xlabel(t("fig.year", lang))
     integer_year_axis(ax)
     value_axis(ax, unit)
-    _dedupe_legend(ax)
+    if legend:
+        _dedupe_legend(ax)
     return ax
 
 
 def teacher_gap_chart(ax: Axes, balance: pd.DataFrame, *, title: str | None = None,
-                      lang: str = "zh") -> Axes:
+                      lang: str = "zh", legend: bool = True) -> Axes:
     """Teachers needed vs teachers continuing (lines) and hires needed (bars) by year."""
     data = balance.sort_values("year")
     years = data["year"].astype(int).to_numpy()
@@ -203,7 +254,8 @@ def teacher_gap_chart(ax: Axes, balance: pd.DataFrame, *, title: str | None = No
     ax.set_ylabel(t("fig.teachers", lang))
     integer_year_axis(ax)
     value_axis(ax, "persons")
-    _dedupe_legend(ax)
+    if legend:
+        _dedupe_legend(ax)
     return ax
 
 

@@ -13,6 +13,7 @@ Sections follow official mid-term reviews: 一、总体进展 · 二、主要指
 
 from __future__ import annotations
 
+import functools
 import html
 import math
 import os
@@ -1228,8 +1229,12 @@ def _needs_teachers(rows: pd.DataFrame) -> bool:
 
 
 def fan_block(ctx: ReportContext, rows: pd.DataFrame) -> str:
-    """One fan chart per target with a combined projection (at most :data:`MAX_FANS`)."""
-    from analysis.plotting import fan_chart, figure_html, new_figure
+    """Fan charts of the targets with a combined projection (at most :data:`MAX_FANS`).
+
+    The fans are small multiples of one figure (one panel per target, one shared legend),
+    followed by a small table giving, per panel, the method used and its back-test error.
+    """
+    from analysis.plotting import fan_chart, figure_html, shared_legend, small_multiples
 
     lang = ctx.lang
     projections = ctx.models.get("projections", pd.DataFrame())
@@ -1239,10 +1244,9 @@ def fan_block(ctx: ReportContext, rows: pd.DataFrame) -> str:
         if "method" in projections.columns else projections
     indicators = ctx.tables.get("indicators", pd.DataFrame())
     units = _units(ctx)
-    parts: list[str] = []
-    shown = 0
+    panels: list[dict[str, Any]] = []
     for _, row in rows.iterrows():
-        if shown >= MAX_FANS:
+        if len(panels) >= MAX_FANS:
             break
         indicator, level = str(row.get("indicator")), str(row.get("level"))
         proj = combined[(combined["indicator"].astype(str) == indicator)
@@ -1259,15 +1263,26 @@ def fan_block(ctx: ReportContext, rows: pd.DataFrame) -> str:
                     "kind": "midterm"},
                    {"year": ctx.target_year, "value": _float(row.get("final_target")),
                     "kind": "final"}]
-        name = _name(row, lang)
-        title = f"{_level_label(level, lang)}·{name}"
-        fig, ax = new_figure(6.4, 3.2)
-        fan_chart(ax, proj, observed, targets, title=_short(title, "", 40), unit=units.get(
-            str(row.get("key"))), lang=lang)
-        parts.append(figure_html(fig, alt=title, caption=_backtest_caption(ctx, indicator, level)))
-        shown += 1
-    if not parts:
+        title = f"{_level_label(level, lang)}·{_name(row, lang)}"
+        panels.append({"projections": proj, "observed": observed, "targets": targets,
+                       "title": title, "unit": units.get(str(row.get("key"))),
+                       "backtest": _backtest_parts(ctx, indicator, level)})
+    if not panels:
         return _p(t("text.no_projection", lang), "pe-note")
+    fig, axes = small_multiples(len(panels), ncols=2, panel=(4.8, 2.7))
+    for ax, panel in zip(axes, panels, strict=True):
+        fan_chart(ax, panel["projections"], panel["observed"], panel["targets"],
+                  title=_short(panel["title"], "", 28), unit=panel["unit"], lang=lang,
+                  legend=False)
+    shared_legend(fig, axes)
+    alt = "; ".join(panel["title"] for panel in panels)
+    parts = [figure_html(fig, alt=alt)]
+    if any(panel["backtest"] is not None for panel in panels):
+        header = [esc(t("col.indicator", lang)), esc(t("col.method", lang)),
+                  esc(t("col.mape", lang))]
+        body = [[esc(panel["title"])] + [esc(text) for text in panel["backtest"] or ("", "")]
+                for panel in panels]
+        parts.append(html_table(header, body, cls="pe-fan-notes"))
     return "".join(parts)
 
 
@@ -1278,7 +1293,8 @@ def _float(value: object) -> float | None:
         return None
 
 
-def _backtest_caption(ctx: ReportContext, indicator: str, level: str) -> str | None:
+def _backtest_parts(ctx: ReportContext, indicator: str, level: str) -> tuple[str, str] | None:
+    """``(method used, back-test error at the horizon nearest the target year)`` of a series."""
     choice = ctx.models.get("model_choice", pd.DataFrame())
     backtest = ctx.models.get("backtest", pd.DataFrame())
     if not len(choice):
@@ -1288,7 +1304,7 @@ def _backtest_caption(ctx: ReportContext, indicator: str, level: str) -> str | N
     if not len(match):
         return None
     method = str(match.iloc[0]["method_used"])
-    caption = f"{t('col.method', ctx.lang)}: {method}"
+    error = ""
     if len(backtest):
         horizon = max(ctx.target_year - ctx.eval_year, 1)
         bt = backtest[(backtest["indicator"].astype(str) == indicator)
@@ -1298,14 +1314,13 @@ def _backtest_caption(ctx: ReportContext, indicator: str, level: str) -> str | N
             bt = bt.iloc[(pd.to_numeric(bt["horizon"]) - horizon).abs().argsort()[:1]]
             mape = bt.iloc[0]["mape"]
             if not _missing(mape):
-                caption += (f"; {t('col.mape', ctx.lang)} h={int(bt.iloc[0]['horizon'])}: "
-                            f"{float(mape):.1%}")
-    return caption
+                error = f"h={int(bt.iloc[0]['horizon'])}: {float(mape):.1%}"
+    return method, error
 
 
 def teacher_block(ctx: ReportContext) -> str:
     """Teacher demand vs continuing supply and hires needed by level (chart + table)."""
-    from analysis.plotting import figure_html, new_figure, teacher_gap_chart
+    from analysis.plotting import figure_html, shared_legend, small_multiples, teacher_gap_chart
 
     lang = ctx.lang
     balance = ctx.models.get("teacher_balance", pd.DataFrame())
@@ -1316,11 +1331,15 @@ def teacher_block(ctx: ReportContext) -> str:
               esc(t("col.demand", lang)), esc(t("col.supply", lang)), esc(t("col.hires", lang)),
               esc(t("col.gap", lang))]
     body = []
-    for level, group in balance.groupby(balance["level"].astype(str), sort=False):
+    groups = list(balance.groupby(balance["level"].astype(str), sort=False))
+    fig, axes = small_multiples(len(groups), ncols=2, panel=(4.8, 2.6))
+    for ax, (level, group) in zip(axes, groups, strict=True):
         label = _level_label(level, lang)
-        fig, ax = new_figure(6.0, 2.8)
-        teacher_gap_chart(ax, group, title=label, lang=lang)
-        parts.append(figure_html(fig, alt=label))
+        teacher_gap_chart(ax, group, title=label, lang=lang, legend=False)
+    shared_legend(fig, axes)
+    parts.append(figure_html(fig, alt="; ".join(_level_label(level, lang) for level, _ in groups)))
+    for level, group in groups:
+        label = _level_label(level, lang)
         at_target = group[pd.to_numeric(group["year"], errors="coerce") == ctx.target_year]
         for _, r in (at_target if len(at_target) else group.tail(1)).iterrows():
             body.append([esc(label), str(int(r["year"]))] + [
@@ -1476,7 +1495,6 @@ def render_notebook_html(executed_ipynb: Path, out_html: Path, *, title: str) ->
     figures stay embedded as base64 images; no script is needed to read or print the page.
     """
     import nbformat
-    from nbconvert import HTMLExporter
 
     executed_ipynb, out_html = Path(executed_ipynb), Path(out_html)
     notebook = nbformat.read(executed_ipynb, as_version=4)
@@ -1488,10 +1506,7 @@ def render_notebook_html(executed_ipynb: Path, out_html: Path, *, title: str) ->
         if cell.cell_type == "code":
             cell.outputs = [o for o in cell.outputs if not (
                 o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    exporter = HTMLExporter(template_name="basic", exclude_input=True,
-                            exclude_input_prompt=True, exclude_output_prompt=True,
-                            exclude_anchor_links=True)
-    body, _resources = exporter.from_notebook_node(notebook)
+    body, _resources = _html_exporter().from_notebook_node(notebook)
     page = (
         "<!DOCTYPE html>\n"
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8"/>\n'
@@ -1504,6 +1519,24 @@ def render_notebook_html(executed_ipynb: Path, out_html: Path, *, title: str) ->
     temp.write_text(page, encoding="utf-8")
     os.replace(temp, out_html)
     return out_html
+
+
+@functools.lru_cache(maxsize=1)
+def _html_exporter() -> Any:
+    """The nbconvert exporter of the reports, created once per process (its templates load
+    on first use, so a warm-up converts an empty notebook)."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    exporter = HTMLExporter(template_name="basic", exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True,
+                            exclude_anchor_links=True)
+    exporter.from_notebook_node(nbformat.v4.new_notebook())
+    return exporter
+
+
+#: Set-up a batch worker may run before its first report (see ``tasks.prepare_worker``).
+render_notebook_html.prepare = _html_exporter  # type: ignore[attr-defined]
 
 
 def _guess_lang(notebook: Any) -> str:

@@ -92,18 +92,22 @@ def targets_of(indicator, level):
     return [{"year": int(r.year), "value": r.threshold, "kind": r.milestone} for r in rows.itertuples()]
 
 
-def fan(indicator, level, unit=None):
-    proj = projections[(projections["method"] == "combined") & (projections["indicator"] == indicator)
-                       & (projections["level"] == level) & (projections["interval"] != "observed")]
-    fig, ax = plotting.new_figure(6.4, 3.2)
-    title = f"{level} · {indicator}"
-    plotting.fan_chart(ax, proj, observed_of(indicator, level), targets_of(indicator, level),
-                       title=title, unit=unit)
-    display(HTML(plotting.figure_html(fig, alt=title)))
+def fans(series, unit=None):
+    """One figure of small multiples: a fan per (indicator, level), one shared legend."""
+    if not series:
+        return
+    fig, axes = plotting.small_multiples(len(series), ncols=2, panel=(4.8, 2.6))
+    titles = [f"{level} · {indicator}" for indicator, level in series]
+    for ax, (indicator, level), title in zip(axes, series, titles):
+        proj = projections[(projections["method"] == "combined") & (projections["indicator"] == indicator)
+                           & (projections["level"] == level) & (projections["interval"] != "observed")]
+        plotting.fan_chart(ax, proj, observed_of(indicator, level), targets_of(indicator, level),
+                           title=title, unit=unit, legend=False)
+    plotting.shared_legend(fig, axes)
+    display(HTML(plotting.figure_html(fig, alt="; ".join(titles))))
 
 
-for level in levels:
-    fan("enrolment", level)
+fans([("enrolment", level) for level in levels])
 
 # %% [markdown]
 # ## Teacher supply and demand (demand = enrolment ÷ staffing norm; continuing = stock × continuation rate)
@@ -123,10 +127,12 @@ for level, group in projected.groupby("level"):
     print(level, f"hires needed to {result.end_year}: {round(window['hires_needed'].sum(), -1):,.0f}")
 
 # %%
-for level, group in balance.groupby("level"):
-    fig, ax = plotting.new_figure(6.0, 2.8)
-    plotting.teacher_gap_chart(ax, group, title=level)
-    display(HTML(plotting.figure_html(fig, alt=level)))
+groups = list(balance.groupby("level"))
+fig, axes = plotting.small_multiples(len(groups), ncols=2, panel=(4.8, 2.6))
+for ax, (level, group) in zip(axes, groups):
+    plotting.teacher_gap_chart(ax, group, title=level, legend=False)
+plotting.shared_legend(fig, axes)
+display(HTML(plotting.figure_html(fig, alt="; ".join(level for level, _ in groups))))
 
 # %% [markdown]
 # ## Qualification shares: bounded (logit) trend against the plan's targets
@@ -135,8 +141,8 @@ for level, group in balance.groupby("level"):
 quality = result.qualification_outlook
 quality = quality[quality["target_key"] != ""]
 display(quality[quality["year"].isin([years["midterm_year"], years["target_year"]])].round(3))
-for (level, indicator), _ in quality.groupby(["level", "indicator"]):
-    fan(indicator, level, unit="fraction")
+fans([(indicator, level) for (level, indicator), _ in quality.groupby(["level", "indicator"])],
+     unit="fraction")
 
 # %% [markdown]
 # ## Every numeric target: probability of being met (mid-term and final)

@@ -16,8 +16,8 @@
 # %% [markdown] tags=["remove-cell"]
 # # Summary report (总报告)
 #
-# Template run by `python -m analysis run` once per plan and evaluation year, after the
-# chapter reports. It writes `evaluation.csv` (every target graded) next to the reports
+# Template run by `python -m analysis run` once per plan and evaluation year, alongside the
+# chapter reports (it needs the model outputs only). It writes `evaluation.csv` (every target graded) next to the reports
 # and links `chapter_<n>.html`. Open in JupyterLab and run with the defaults, or change a
 # parameter below.
 

@@ -157,6 +157,24 @@ def test_the_modules_a_report_kernel_imports_leave_statsmodels_to_the_models_sta
     assert done.stdout.strip() == "[]"
 
 
+def test_the_summary_needs_the_models_not_the_chapters(tmp_path):
+    """The summary links the chapter reports by name only: it starts with the chapters."""
+    make_plan(tmp_path / "data")
+    tasks = {t.spec.stage: t for t in build_tasks(options(tmp_path))}
+    assert tasks["summary"].depends_on == [tasks["models"].spec.task_id]
+
+
+def test_the_worker_preload_imports_papermill_and_leaves_rfc3987_syntax_importable():
+    import subprocess
+
+    probe = ("import sys; import analysis.pipeline._worker; "
+             "print('papermill' in sys.modules, sys.modules.get('rfc3987_syntax', 0) is None)")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["True", "False"]
+
+
 def test_on_a_terminal_one_status_line_is_redrawn_in_place():
     from analysis.pipeline.progress import Progress
 

@@ -132,3 +132,25 @@ def test_figure_html_is_self_contained_and_escapes_text():
     assert snippet.count("data:image/png;base64,") == 1
     assert "<script>" not in snippet and "&lt;script&gt;" in snippet
     assert "&lt;b&gt;来源&lt;/b&gt;" in snippet
+
+
+def test_small_multiples_share_one_legend_and_print_years_below_each_column():
+    projections = pd.DataFrame({
+        "year": [2024, 2025], "mean": [111, 113], "lo80": [109, 110], "hi80": [113, 116],
+        "lo95": [108, 108], "hi95": [114, 118]})
+    observed = pd.Series([100.0, 103.0], index=[2022, 2023])
+    fig, axes = plotting.small_multiples(3, ncols=2)
+    assert len(axes) == 3 and len(fig.axes) == 3  # the fourth cell of the grid is removed
+    for ax in axes:
+        plotting.fan_chart(ax, projections, observed,
+                           [{"year": 2025, "value": 110, "kind": "final"}], legend=False)
+    plotting.shared_legend(fig, axes)
+    _draw(fig)
+    assert all(ax.get_legend() is None for ax in axes)
+    (legend,) = fig.legends
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert len(labels) == len(set(labels)) and t("fig.target_final", "zh") in labels
+    # years are printed under the lowest panel of each column only (panels 2 and 3)
+    printed = [any(label.get_visible() and label.get_text() for label in ax.get_xticklabels())
+               for ax in axes]
+    assert printed == [False, True, True]

@@ -24,7 +24,16 @@ from analysis.errors import AnalysisError
 from analysis.pipeline import cache
 from analysis.pipeline.params import notebook_schema
 from analysis.pipeline.progress import Progress
-from analysis.pipeline.tasks import BLOCKED, FAILED, OK, SKIPPED, TaskResult, TaskSpec, run_task
+from analysis.pipeline.tasks import (
+    BLOCKED,
+    FAILED,
+    OK,
+    SKIPPED,
+    TaskResult,
+    TaskSpec,
+    prepare_worker,
+    run_task,
+)
 
 STAGES = ("clean", "models", "chapter", "summary")
 LANGS = ("zh", "en")
@@ -270,9 +279,10 @@ def _chapter_content(processed: Path, models: Path, chapter: int,
 class _Executor:
     """A process pool or a Dask client behind one small interface (created on first use)."""
 
-    def __init__(self, jobs: int, scheduler: str | Any | None) -> None:
+    def __init__(self, jobs: int, scheduler: str | Any | None, renderer: str | None = None) -> None:
         self.jobs = jobs
         self.scheduler = scheduler
+        self.renderer = renderer
         self._pool: Any = None
         self._client: Any = None
         self._owns_client = False
@@ -287,9 +297,13 @@ class _Executor:
             from concurrent.futures import ProcessPoolExecutor
 
             context = multiprocessing.get_context("forkserver")
-            # Import papermill (and nbformat, slow) once in the fork server, not in every worker.
-            context.set_forkserver_preload(["analysis.pipeline.tasks", "papermill"])
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context)
+            # Import papermill (and nbformat, slow) once in the fork server, not in every
+            # worker; each worker loads the HTML renderer in the background when it starts.
+            context.set_forkserver_preload(["analysis.pipeline.tasks",
+                                            "analysis.pipeline._worker"])
+            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
+                                             initializer=prepare_worker,
+                                             initargs=(self.renderer,))
         return self._pool.submit(run_task, spec)
 
     def _connect(self) -> Any:
@@ -384,9 +398,17 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
     keys: dict[str, tuple[str, str | None]] = {}
     running: dict[Any, str] = {}
     progress = Progress(len(graph), stream=stream, tty=tty)
-    executor = _Executor(options.jobs, options.scheduler)
+    executor = _Executor(options.jobs, options.scheduler, options.renderer)
     waiting = [task.spec.task_id for task in graph]
     queued: list[str] = []
+    # Tasks that succeeded and still need their cache record: written once the freed workers
+    # have their next tasks (a chapter's content digest reads the tables, ~0.3 s).
+    unrecorded: list[str] = []
+
+    def record_succeeded() -> None:
+        while unrecorded:
+            task = by_id[unrecorded.pop(0)]
+            _record(task, keys[task.spec.task_id][0] or _key(task), None)  # no key yet under --force
 
     def settle(task: Task, status: str, message: str = "") -> None:
         spec = task.spec
@@ -395,7 +417,7 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
         progress.finished_task(spec.task_id, task.label, status, 0.0, message)
 
     try:
-        while waiting or queued or running:
+        while waiting or queued or running or unrecorded:
             progressed = True
             while progressed:
                 progressed = False
@@ -426,6 +448,7 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
                 task_id = queued.pop(0)
                 running[executor.submit(by_id[task_id].spec)] = task_id
                 progress.started_task(task_id, by_id[task_id].label)
+            record_succeeded()
             if not running:
                 continue
             for future in executor.wait_any(list(running)):
@@ -438,16 +461,18 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
                                         task.spec.chapter, FAILED, 0.0,
                                         f"worker lost: {type(exc).__name__}: {exc}")
                 if result.status == OK:
-                    key = keys[task_id][0] or _key(task)  # no key yet under --force
-                    _record(task, key, None)
+                    unrecorded.append(task_id)
                 else:
                     _forget(task)
                 results[task_id] = result
                 progress.finished_task(task_id, task.label, result.status, result.seconds,
                                        result.message)
     finally:
-        progress.close()
-        executor.close()
+        try:
+            record_succeeded()  # also when interrupted: what succeeded stays up to date
+        finally:
+            progress.close()
+            executor.close()
     return [results[task.spec.task_id] for task in graph]
 
 
