@@ -610,10 +610,13 @@ def _series_lookup(indicators: pd.DataFrame | None) -> dict[tuple[str, str], pd.
     frame["value"] = pd.to_numeric(frame["value"], errors="coerce")
     frame = frame.dropna(subset=["value", "year"])
     frame["year"] = frame["year"].astype(int)
+    frame = frame.drop_duplicates(["level", "indicator", "year"]).sort_values(
+        ["level", "indicator", "year"], kind="stable")
     lookup: dict[tuple[str, str], pd.Series] = {}
     for (level, indicator), group in frame.groupby(["level", "indicator"], sort=False):
-        series = group.drop_duplicates("year").set_index("year")["value"].sort_index()
-        lookup[(str(level), str(indicator))] = series.astype("float64")
+        lookup[(str(level), str(indicator))] = pd.Series(
+            group["value"].to_numpy(dtype="float64"), index=group["year"].to_numpy(dtype=int)
+        )
     return lookup
 
 
@@ -623,26 +626,23 @@ def _history_value(
     """A value the plan quotes for ``year``: by target key first, then by level and indicator."""
     if history is None or history.empty or "year" not in history.columns:
         return None
-    years = pd.to_numeric(history["year"], errors="coerce")
-    at_year = history[years == int(year)]
-    if at_year.empty:
-        return None
-    if "key" in at_year.columns:
-        for key in keys:
-            if not key:
-                continue
-            hit = at_year[at_year["key"].astype(str) == key]
-            for value in hit.get("value", pd.Series(dtype=float)):
-                if _num(value) is not None:
-                    return _num(value)
-    if {"level", "indicator"} <= set(at_year.columns) and level and indicator:
-        hit = at_year[
-            (at_year["level"].astype(str) == level) & (at_year["indicator"].astype(str) == indicator)
-        ]
-        for value in hit.get("value", pd.Series(dtype=float)):
-            if _num(value) is not None:
-                return _num(value)
-    return None
+    has_key = "key" in history.columns
+    has_level = {"level", "indicator"} <= set(history.columns) and bool(level and indicator)
+    by_key: dict[str, float] = {}
+    by_level: float | None = None
+    for record in history.to_dict("records"):
+        if _num(record.get("year")) != int(year) or _num(record.get("value")) is None:
+            continue
+        value = _num(record.get("value"))
+        if has_key:
+            by_key.setdefault(_text(record.get("key")), value)  # type: ignore[arg-type]
+        if has_level and by_level is None and _text(record.get("level")) == level \
+                and _text(record.get("indicator")) == indicator:
+            by_level = value
+    for key in keys:
+        if key and key in by_key:
+            return by_key[key]
+    return by_level
 
 
 def _history_series(history: pd.DataFrame | None, level: str, indicator: str) -> pd.Series:

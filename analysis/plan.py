@@ -253,6 +253,10 @@ def _link(section: Section, parent: str | None, chapter: int, seen: set[str]) ->
         _link(child, section.id, chapter, seen)
 
 
+#: libyaml's C parser when PyYAML was built with it (10x faster), else the pure-Python one.
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def load_plan(plan_dir: str | Path) -> PlanConfig:
     """Read and validate ``<plan_dir>/plan.yaml``; unknown keys are refused."""
     path = Path(plan_dir) / PLAN_FILE
@@ -263,8 +267,7 @@ def load_plan(plan_dir: str | Path) -> PlanConfig:
     except UnicodeDecodeError as exc:
         raise AnalysisError("plan.yaml is not UTF-8 text", file=path, text=str(exc)) from None
     try:
-        data = yaml.safe_load(text)
-        root = yaml.compose(text)
+        data = yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise AnalysisError(
@@ -276,7 +279,8 @@ def load_plan(plan_dir: str | Path) -> PlanConfig:
     try:
         return PlanConfig.model_validate(data)
     except ValidationError as exc:
-        raise _plan_error(exc, path, root) from None
+        # The node tree (with line numbers) is only needed to say where the problem is.
+        raise _plan_error(exc, path, yaml.compose(text, Loader=YAML_LOADER)) from None
 
 
 def _plan_error(exc: ValidationError, path: Path, root: yaml.Node | None) -> AnalysisError:

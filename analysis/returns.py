@@ -216,7 +216,8 @@ def load_layout(returns_dir: str | Path) -> LayoutMap:
     if not path.is_file():
         raise AnalysisError("the returns folder has no layout map (layout.yaml)", file=path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"),
+                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except (yaml.YAMLError, UnicodeDecodeError) as exc:
         raise AnalysisError(f"layout map is not valid UTF-8 YAML ({exc})", file=path) from exc
     try:
