@@ -53,6 +53,17 @@ def report_dir(plan: str, eval_year: int, root: str | Path | None = None) -> Pat
     return reports_root(root) / plan / str(int(eval_year))
 
 
+def lang_suffix(lang: str) -> str:
+    """File-name infix of a report language: '' for Chinese (the default), '.en' for English."""
+    return "" if lang == "zh" else f".{lang}"
+
+
+def report_page(chapter: int | None, lang: str = "zh") -> str:
+    """File name of a report page: ``chapter_<n>[.en].html``, or ``index[.en].html`` (None)."""
+    stem = "index" if chapter is None else f"chapter_{int(chapter)}"
+    return f"{stem}{lang_suffix(lang)}.html"
+
+
 def list_plans(root: str | Path | None = None) -> list[str]:
     """Every plan folder (one holding a plan.yaml) under ``<data_root>/raw``."""
     raw = data_root(root) / "raw"

@@ -1457,7 +1457,7 @@ def chapter_links_section(ctx: ReportContext) -> str:
     for number in chapter_numbers(ctx):
         rows = ctx.chapter_rows(number)
         counts = tally_counts(_numeric_rows(rows))
-        href = f"chapter_{int(number)}.html"
+        href = paths.report_page(int(number), lang)
         body.append([esc(chapter_title(ctx, number)), str(len(rows))]
                     + [str(counts[c]) for c in GRADES]
                     + [f'<a href="{esc(href)}">{esc(href)}</a>'])

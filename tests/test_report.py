@@ -225,6 +225,8 @@ def test_summary_sections_and_evaluation_csv(data_root, tmp_path, plotting_ready
     assert "75%" in text and "6/8" in text
     for n in (1, 2, 3, 4):
         assert f'href="chapter_{n}.html"' in page
+    english_links = report.chapter_links_section(context(data_root, None, lang="en"))
+    assert 'href="chapter_2.en.html"' in english_links  # the runner's English file names
     from analysis import __version__
 
     assert ctx.fingerprint[:16] in text and __version__ in text

@@ -145,11 +145,6 @@ class Task:
         return f"{spec.plan} {what}{lang}"
 
 
-def _suffix(lang: str) -> str:
-    """File-name infix of a language: '' for Chinese (the default), '.en' for English."""
-    return "" if lang == "zh" else f".{lang}"
-
-
 def _validated(notebook: Path, parameters: dict[str, Any]) -> dict[str, Any]:
     return notebook_schema(notebook).validate(parameters)
 
@@ -205,7 +200,7 @@ def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: P
     models = paths.models_dir(plan, year, data_root)
     out = paths.report_dir(plan, year, reports_root)
     kept, failed, records = out / "notebooks", out / "failed", out / ".cache"
-    lang, sfx = options.lang, _suffix(options.lang)
+    lang, sfx = options.lang, paths.lang_suffix(options.lang)
     band = {} if options.band is None else {"band": options.band}
     common = {"kernel_name": options.kernel_name, "timeout": options.timeout,
               "failed_dir": str(failed)}
@@ -249,7 +244,7 @@ def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: P
             {**base, "chapter": n, "eval_year": year, "lang": lang, **band},
             f"03_chapter_report.chapter_{n}{sfx}.ipynb", [models_id],
             records / f"chapter_{n}{sfx}.json", report_inputs, [],
-            html=out / f"chapter_{n}{sfx}.html",
+            html=out / paths.report_page(n, lang),
             title=f"{info.name} — {'第' + str(n) + '章' if lang == 'zh' else f'Chapter {n}'}",
             content=_chapter_content(processed, models, n, raw / "plan.yaml"),
         ))
@@ -257,7 +252,7 @@ def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: P
         "summary", f"{plan}/{year}/summary{sfx}",
         {**base, "eval_year": year, "lang": lang, **band, "reports_root": str(reports_root)},
         f"04_summary{sfx}.ipynb", [models_id], records / f"summary{sfx}.json", report_inputs, [],
-        html=out / f"index{sfx}.html",
+        html=out / paths.report_page(None, lang),
         title=f"{info.name} — {'中期评估总报告' if lang == 'zh' else 'Summary'}",
     ))
     return tasks
