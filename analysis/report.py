@@ -27,6 +27,7 @@ from typing import Any
 import pandas as pd
 
 from analysis import paths
+from analysis.catalogue_index import chapter_needs_models
 from analysis.errors import AnalysisError
 from analysis.i18n import check_lang, has, t
 from analysis.io import folder_fingerprint, read_table
@@ -286,11 +287,16 @@ def load_report_context(
             notes.append(f"{name}: not found")
     models: dict[str, pd.DataFrame] = {}
     model_dir = paths.models_dir(plan, eval_year, data_root or None)
+    # A chapter without numeric targets never reads the models (the runner starts it before
+    # they are fitted), so its report is the same whatever ran first.
+    use_models = chapter_needs_models(raw_dir, chapter)
     for name in MODEL_TABLES:
+        models[name] = pd.DataFrame()
+        if not use_models:
+            continue
         try:
             models[name] = read_table(model_dir, name)
         except AnalysisError:
-            models[name] = pd.DataFrame()
             notes.append(f"models/{eval_year}/{name}: not found")
     evaluation = evaluate.evaluate_plan(
         tables["targets"], tables["indicators"],

@@ -164,6 +164,24 @@ def test_the_summary_needs_the_models_not_the_chapters(tmp_path):
     assert tasks["summary"].depends_on == [tasks["models"].spec.task_id]
 
 
+def test_a_chapter_without_numeric_targets_starts_after_clean(tmp_path):
+    """Chapter 1 holds only a milestone: its report needs no model output, so it waits for
+    the clean stage only; chapters with numeric targets wait for the models."""
+    plan = make_plan(tmp_path / "data")
+    (plan / "targets.csv").write_text(
+        "key,kind,chapter,indicator,final_text\n"
+        "m1,milestone,1,milestone,\n"
+        "t2,table,2,enrolment,200\n"
+        "t3,target,3,schools,4\n",
+        encoding="utf-8",
+    )
+    tasks = {t.spec.task_id: t for t in build_tasks(options(tmp_path))}
+    clean, models = "demo/clean", "demo/models/2023"
+    assert tasks["demo/2023/chapter_1"].depends_on == [clean]
+    assert tasks["demo/2023/chapter_2"].depends_on == [models]
+    assert tasks["demo/2023/chapter_3"].depends_on == [models]
+
+
 def test_the_worker_preload_imports_papermill_and_leaves_rfc3987_syntax_importable():
     import subprocess
 

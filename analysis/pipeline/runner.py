@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from analysis import paths
+from analysis.catalogue_index import chapter_needs_models
 from analysis.errors import AnalysisError
 from analysis.pipeline import cache
 from analysis.pipeline.params import notebook_schema
@@ -211,6 +212,9 @@ def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: P
     def report_inputs() -> list[Path]:
         return [raw / "plan.yaml", *tables(), *cache.input_files(models)]
 
+    def background_inputs() -> list[Path]:
+        return [raw / "plan.yaml", *tables()]
+
     def make(stage: str, task_id: str, params: dict[str, Any], executed: str, deps: list[str],
              record: Path, inputs: Callable[[], list[Path]], outputs: list[Path],
              html: Path | None = None, title: str = "",
@@ -239,11 +243,15 @@ def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: P
     for n in chapters:
         task_id = f"{plan}/{year}/chapter_{n}{sfx}"
         chapter_ids.append(task_id)
+        # A chapter without numeric targets does not read the models: it starts after clean.
+        needs_models = chapter_needs_models(raw, n)
         tasks.append(make(
             "chapter", task_id,
             {**base, "chapter": n, "eval_year": year, "lang": lang, **band},
-            f"03_chapter_report.chapter_{n}{sfx}.ipynb", [models_id],
-            records / f"chapter_{n}{sfx}.json", report_inputs, [],
+            f"03_chapter_report.chapter_{n}{sfx}.ipynb",
+            [models_id] if needs_models else [clean_id],
+            records / f"chapter_{n}{sfx}.json",
+            report_inputs if needs_models else background_inputs, [],
             html=out / paths.report_page(n, lang),
             title=f"{info.name} — {'第' + str(n) + '章' if lang == 'zh' else f'Chapter {n}'}",
             content=_chapter_content(processed, models, n, raw / "plan.yaml"),

@@ -1,0 +1,42 @@
+"""Which chapters of a plan hold numeric targets, read from ``targets.csv`` without pandas.
+
+Only a chapter with numeric targets (catalogue kinds ``table`` and ``target``) uses the
+models' outputs (outlooks, fans). The batch runner lets the other chapters' reports start as
+soon as the clean stage is done, and those reports do not read model outputs at all, so the
+result never depends on which task finished first.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+NUMERIC_KINDS = frozenset({"table", "target"})
+
+
+def chapters_with_numeric_targets(plan_dir: str | Path) -> frozenset[int] | None:
+    """Chapter numbers with at least one numeric target; None when the plan has no catalogue
+    (then every chapter is assumed to need the models)."""
+    path = Path(plan_dir) / "targets.csv"
+    if not path.is_file():
+        return None
+    chapters: set[int] = set()
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        if not {"kind", "chapter"} <= set(reader.fieldnames or ()):
+            return None  # not a catalogue this module can read: assume every chapter needs them
+        for row in reader:
+            if (row.get("kind") or "").strip() in NUMERIC_KINDS:
+                try:
+                    chapters.add(int(str(row.get("chapter")).strip()))
+                except ValueError:
+                    return None  # a bad chapter cell: the clean stage reports it
+    return frozenset(chapters)
+
+
+def chapter_needs_models(plan_dir: str | Path, chapter: int | None) -> bool:
+    """Whether the report of ``chapter`` (None: the summary) reads the models' outputs."""
+    if chapter is None:
+        return True
+    numeric = chapters_with_numeric_targets(plan_dir)
+    return numeric is None or int(chapter) in numeric
