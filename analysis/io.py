@@ -7,7 +7,6 @@ been written, so a failed run never leaves half-written outputs behind.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -19,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.errors import AnalysisError
+from analysis.hashing import file_sha256, folder_fingerprint  # noqa: F401 - re-exported
 
 MANIFEST = "manifest.json"
 
@@ -76,22 +76,3 @@ def read_table(folder: str | Path, name: str) -> pd.DataFrame:
             file=path,
         )
     return pd.read_parquet(path)
-
-
-def file_sha256(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def folder_fingerprint(folder: str | Path) -> str:
-    """SHA-256 over every file's relative path and bytes under ``folder`` (sorted)."""
-    root = Path(folder)
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file()):
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(file_sha256(path).encode())
-    return digest.hexdigest()

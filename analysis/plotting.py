@@ -227,14 +227,7 @@ def fan_chart(
         ax.plot([int(target["year"])], [float(value)], marker="D", markersize=8, color=colour,
                 linestyle="none", label=label, zorder=5)
         ax.axhline(float(value), color=colour, linewidth=0.8, linestyle=":", zorder=1)
-    if title:
-        ax.set_title(title)
-    ax.set_xlabel(t("fig.year", lang))
-    integer_year_axis(ax)
-    value_axis(ax, unit)
-    if legend:
-        _dedupe_legend(ax)
-    return ax
+    return _finish_year_axes(ax, title=title, unit=unit, lang=lang, legend=legend)
 
 
 def teacher_gap_chart(ax: Axes, balance: pd.DataFrame, *, title: str | None = None,
@@ -248,15 +241,8 @@ def teacher_gap_chart(ax: Axes, balance: pd.DataFrame, *, title: str | None = No
             label=t("fig.demand", lang))
     ax.plot(years, data["supply_continuing"], color=PROJECTION_COLOUR, marker="s", markersize=4,
             linestyle="--", label=t("fig.supply", lang))
-    if title:
-        ax.set_title(title)
-    ax.set_xlabel(t("fig.year", lang))
     ax.set_ylabel(t("fig.teachers", lang))
-    integer_year_axis(ax)
-    value_axis(ax, "persons")
-    if legend:
-        _dedupe_legend(ax)
-    return ax
+    return _finish_year_axes(ax, title=title, unit="persons", lang=lang, legend=legend)
 
 
 def grade_heatmap(
@@ -307,14 +293,7 @@ def series_chart(ax: Axes, series: pd.DataFrame, *, title: str | None = None,
     data = _observed_frame(series)
     ax.plot(data["year"], data["value"], color=OBSERVED_COLOUR, marker="o", markersize=4,
             label=label)
-    if title:
-        ax.set_title(title)
-    ax.set_xlabel(t("fig.year", lang))
-    integer_year_axis(ax)
-    value_axis(ax, unit)
-    if label:
-        _dedupe_legend(ax)
-    return ax
+    return _finish_year_axes(ax, title=title, unit=unit, lang=lang, legend=bool(label))
 
 
 def rule_bars(ax: Axes, series: pd.DataFrame, *, title: str | None = None,
@@ -330,13 +309,8 @@ def rule_bars(ax: Axes, series: pd.DataFrame, *, title: str | None = None,
     ax.bar(data["year"], data["value"], color=colours)
     ax.legend(handles=[Patch(color=GRADE_COLOURS["achieved"], label=t("fig.rule_met", lang)),
                        Patch(color=GRADE_COLOURS["lagging"], label=t("fig.rule_not_met", lang))],
-              loc="lower right")
-    if title:
-        ax.set_title(title)
-    ax.set_xlabel(t("fig.year", lang))
-    integer_year_axis(ax)
-    value_axis(ax, unit)
-    return ax
+              loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
+    return _finish_year_axes(ax, title=title, unit=unit, lang=lang, legend=False)
 
 
 def progress_chart(ax: Axes, names: Sequence[str], progress: Sequence[float],
@@ -401,6 +375,19 @@ def _observed_frame(observed: pd.DataFrame | pd.Series | Iterable | None) -> pd.
     frame["year"] = frame["year"].astype(int)
     frame["value"] = frame["value"].astype(float)
     return frame.sort_values("year")
+
+
+def _finish_year_axes(ax: Axes, *, title: str | None, unit: str | None, lang: str,
+                      legend: bool) -> Axes:
+    """Title, the year label and integer year ticks, the value axis and the legend."""
+    if title:
+        ax.set_title(title)
+    ax.set_xlabel(t("fig.year", lang))
+    integer_year_axis(ax)
+    value_axis(ax, unit)
+    if legend:
+        _dedupe_legend(ax)
+    return ax
 
 
 def _dedupe_legend(ax: Axes) -> None:

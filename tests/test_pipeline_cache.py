@@ -7,16 +7,17 @@ import json
 import pytest
 
 from analysis.errors import AnalysisError
+from analysis.hashing import file_sha256
 from analysis.paths import PROJECT_ROOT
 from analysis.pipeline import cache
 from analysis.pipeline.runner import load_plan_info
 
 
-def test_file_digest_is_the_sha256_of_the_bytes(tmp_path):
+def test_file_sha256_is_the_sha256_of_the_bytes(tmp_path):
     path = tmp_path / "a.txt"
     path.write_bytes(b"abc")
     # SHA-256("abc") from FIPS 180-2, appendix B.1
-    assert cache.file_digest(path) == (
+    assert file_sha256(path) == (
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
 
 

@@ -24,6 +24,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
+from analysis.hashing import file_sha256
+
 #: Files that never count as a task's input (they change on every write).
 IGNORED_NAMES = frozenset({"manifest.json"})
 
@@ -31,15 +33,6 @@ IGNORED_NAMES = frozenset({"manifest.json"})
 def canonical_json(value: object) -> str:
     """JSON with sorted keys and no whitespace: equal values give equal text."""
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
-
-
-def file_digest(path: str | Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def input_files(folder: str | Path, *, recursive: bool = True, suffixes: Iterable[str] = ()) -> list[Path]:
@@ -68,7 +61,7 @@ def files_digest(files: Iterable[str | Path], *, base: str | Path | None = None)
         name = file.relative_to(base).as_posix() if base else file.as_posix()
         digest.update(name.encode())
         digest.update(b"\0")
-        digest.update(file_digest(file).encode() if file.is_file() else b"missing")
+        digest.update(file_sha256(file).encode() if file.is_file() else b"missing")
         digest.update(b"\n")
     return digest.hexdigest()
 
@@ -89,7 +82,7 @@ def code_digest() -> str:
 def task_key(notebook: str | Path, parameters: Mapping[str, object], inputs_digest: str) -> str:
     """The cache key of one task run."""
     digest = hashlib.sha256()
-    for part in (file_digest(notebook), canonical_json(dict(parameters)), code_digest(), inputs_digest):
+    for part in (file_sha256(notebook), canonical_json(dict(parameters)), code_digest(), inputs_digest):
         digest.update(part.encode())
         digest.update(b"\n")
     return digest.hexdigest()
