@@ -44,7 +44,7 @@ from itertools import combinations
 import pandas as pd
 
 from analysis import vocab
-from analysis.comparators import APPROX_TOLERANCE
+from analysis.comparators import APPROX_TOLERANCE, meets
 
 COLUMNS = ["check", "severity", "message_zh", "message_en", "keys", "values"]
 
@@ -168,16 +168,8 @@ def _close(a: float, b: float) -> bool:
 
 def _satisfies(value: float, comparator: str | None, threshold: float, tolerance: float) -> bool:
     """Whether ``value`` meets ``<comparator> threshold`` (``eq`` read as equality)."""
-    if comparator in ("ge",):
-        return value >= threshold or _close(value, threshold)
-    if comparator == "gt":
-        return value > threshold and not _close(value, threshold)
-    if comparator == "le":
-        return value <= threshold or _close(value, threshold)
-    if comparator == "lt":
-        return value < threshold and not _close(value, threshold)
-    if comparator == "approx":
-        return abs(value - threshold) <= tolerance * abs(threshold)
+    if comparator in ("ge", "gt", "le", "lt", "approx"):
+        return meets(value, threshold, comparator, tolerance=tolerance)
     return _close(value, threshold)
 
 
