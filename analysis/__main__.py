@@ -1,8 +1,8 @@
-"""``python -m analysis``: see :mod:`analysis.cli`."""
+"""``python -m analysis``: see :mod:`analysis.pipeline.cli`."""
 
 import sys
 
-from analysis.cli import main
+from analysis.pipeline.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -25,7 +25,7 @@ data_root = ""
 # %%
 import pandas as pd
 
-from analysis.clean import run_clean_stage
+from analysis.clean.stage import run_clean_stage
 
 result = run_clean_stage(plan, data_root or None)
 indicators, qa = result.indicators, result.qa_issues

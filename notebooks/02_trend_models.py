@@ -29,8 +29,9 @@ horizon_beyond_target = 5
 import pandas as pd
 from IPython.display import HTML, display
 
-from analysis import paths, plotting
-from analysis.io import read_table
+from analysis.core import paths
+from analysis.figures import charts as plotting
+from analysis.core.io import read_table
 from analysis.models import cohort_vs_drift_sentence, method_comparison, run_models_stage
 
 plotting.setup_plotting()

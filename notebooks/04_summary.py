@@ -33,7 +33,8 @@ reports_root = ""
 # Setup: validate the parameters, load the processed tables and model outputs, grade.
 from IPython.display import HTML, display
 
-from analysis import plotting, report
+from analysis import report
+from analysis.figures import charts as plotting
 
 plotting.setup_plotting()
 ctx = report.load_report_context(

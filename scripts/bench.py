@@ -76,7 +76,7 @@ def papermill_loop(plan: str, data_root: Path, out: Path, jobs: int) -> tuple[fl
 IN_PROCESS = """
 import sys, time, json
 t0 = time.perf_counter()
-from analysis.clean import run_clean_stage
+from analysis.clean.stage import run_clean_stage
 from analysis.models import run_models_stage
 t1 = time.perf_counter()
 run_clean_stage(sys.argv[1], sys.argv[2])
@@ -103,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     args = parser.parse_args(argv)
 
-    from analysis import paths
+    from analysis.core import paths
     from analysis.pipeline.runner import load_plan_info
 
     plan = args.plan or (paths.list_plans() or [None])[0]

@@ -66,8 +66,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from analysis.returns import LayoutMap, load_layout
-from analysis.template import save_deterministic, write_table_sheet
+from analysis.clean.returns import LayoutMap, load_layout
+from analysis.clean.template import save_deterministic, write_table_sheet
 
 ROOT = Path(__file__).resolve().parent.parent
 RETURNS = ROOT / "data" / "raw" / "kaiping" / "returns"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import openpyxl
 
-from analysis.io import folder_fingerprint
+from analysis.core.io import folder_fingerprint
 
 PROJECT = Path(__file__).resolve().parent.parent
 

@@ -10,9 +10,15 @@ import math
 
 import pytest
 
-from analysis import vocab
-from analysis.paths import PROJECT_ROOT
-from analysis.plan import TARGET_COLUMNS, load_catalogue, load_history, load_plan, parse_catalogue
+from analysis.clean.plan import (
+    TARGET_COLUMNS,
+    load_catalogue,
+    load_history,
+    load_plan,
+    parse_catalogue,
+)
+from analysis.core import vocab
+from analysis.core.paths import PROJECT_ROOT
 
 PLAN_DIR = PROJECT_ROOT / "data" / "raw" / "kaiping"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analysis.checks import (
+from analysis.clean.checks import (
     cell_location,
     check_baseline,
     check_duplicates,
@@ -17,8 +17,8 @@ from analysis.checks import (
     raise_for_errors,
     run_checks,
 )
-from analysis.errors import AnalysisError
-from analysis.returns import tidy_frame
+from analysis.clean.returns import tidy_frame
+from analysis.core.errors import AnalysisError
 
 
 def table(rows):
@@ -129,7 +129,7 @@ def test_clean_table_has_no_errors():
 def test_findings_carry_a_chinese_message_for_chinese_reports():
     import pandas as pd
 
-    from analysis.checks import check_share_range
+    from analysis.clean.checks import check_share_range
 
     rows = pd.DataFrame({
         "plan": ["p"], "year": [2020], "level": ["preschool"], "indicator": ["gross_enrolment_rate"],

@@ -9,10 +9,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.clean import run_clean_stage
-from analysis.errors import AnalysisError
-from analysis.io import folder_fingerprint
-from analysis.milestones import load_milestones
+from analysis.clean.milestones import load_milestones
+from analysis.clean.stage import run_clean_stage
+from analysis.core.errors import AnalysisError
+from analysis.core.io import folder_fingerprint
 
 KAIPING = Path(__file__).resolve().parent.parent / "data" / "raw" / "kaiping"
 

@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis import cli
-from analysis.pipeline import runner
+from analysis.pipeline import cli, runner
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "pipeline_notebooks"))
 from runner_fixture import FIXTURES, fixture_plan_info, make_plan  # noqa: E402
@@ -80,7 +79,7 @@ def test_a_failed_batch_exits_1_with_a_summary_and_a_noop_run_imports_nothing_he
         "import sys; from analysis.pipeline import runner; "
         "sys.path.insert(0, sys.argv[1]); import runner_fixture; "
         "runner.load_plan_info = runner_fixture.fixture_plan_info; "
-        "from analysis.cli import main; code = main(sys.argv[2:]); "
+        "from analysis.pipeline.cli import main; code = main(sys.argv[2:]); "
         "heavy = [m for m in ('pandas', 'papermill', 'statsmodels', 'dask', 'distributed') "
         "if m in sys.modules]; print('HEAVY', heavy); sys.exit(code)"
     )

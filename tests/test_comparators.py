@@ -2,8 +2,8 @@
 
 import pytest
 
-from analysis.comparators import meets, resolve_comparator
-from analysis.errors import AnalysisError
+from analysis.core.comparators import meets, resolve_comparator
+from analysis.core.errors import AnalysisError
 
 
 @pytest.mark.parametrize(

@@ -16,9 +16,9 @@ import math
 import pandas as pd
 import pytest
 
-from analysis.consistency import COLUMNS, plan_consistency, subject
-from analysis.paths import PROJECT_ROOT
-from analysis.plan import load_plan_tables
+from analysis.clean.consistency import COLUMNS, plan_consistency, subject
+from analysis.clean.plan import load_plan_tables
+from analysis.core.paths import PROJECT_ROOT
 
 PLAN_DIR = PROJECT_ROOT / "data" / "raw" / "kaiping"
 

@@ -13,7 +13,7 @@ import math
 import pandas as pd
 import pytest
 
-from analysis.errors import AnalysisError
+from analysis.core.errors import AnalysisError
 from analysis.evaluate import (
     EVALUATION_COLUMNS,
     check_rule,

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.errors import AnalysisError
-from analysis.io import write_tables
+from analysis.core.errors import AnalysisError
+from analysis.core.io import write_tables
 from analysis.models import cohort_vs_drift_sentence, fit_models, run_models_stage
 
 MINI_PLAN = Path(__file__).resolve().parent / "fixtures" / "mini_plan" / "plan.yaml"

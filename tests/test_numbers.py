@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from analysis.errors import AnalysisError
-from analysis.numbers import format_quantity, parse_quantity, parse_values
+from analysis.core.errors import AnalysisError
+from analysis.core.quantities import format_quantity, parse_quantity, parse_values
 
 
 @pytest.mark.parametrize(
@@ -127,7 +127,7 @@ def test_cells_read_blanks_alike():
     import numpy as np
     import pandas as pd
 
-    from analysis.cells import cell_number, cell_text, is_blank
+    from analysis.core.cells import cell_number, cell_text, is_blank
 
     for blank in (None, float("nan"), np.float64("nan"), pd.NA, pd.NaT):
         assert is_blank(blank) and cell_text(blank) == "" and cell_number(blank) is None

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
-from analysis.errors import AnalysisError
-from analysis.hashing import file_sha256
-from analysis.paths import PROJECT_ROOT
+from analysis.core.errors import AnalysisError
+from analysis.core.hashing import file_sha256
+from analysis.core.paths import PROJECT_ROOT
 from analysis.pipeline import cache
 from analysis.pipeline.runner import load_plan_info
 
@@ -104,7 +104,7 @@ def test_the_plan_reader_agrees_with_analysis_plan():
     plan_dir = PROJECT_ROOT / "data" / "raw" / "kaiping"
     if not (plan_dir / "plan.yaml").exists():
         pytest.skip("no plan folder")
-    from analysis.plan import load_plan
+    from analysis.clean.plan import load_plan
 
     config = load_plan(plan_dir)
     info = load_plan_info(plan_dir)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.errors import AnalysisError
-from analysis.paths import PROJECT_ROOT
+from analysis.core.errors import AnalysisError
+from analysis.core.paths import PROJECT_ROOT
 from analysis.pipeline.params import notebook_schema, parse_parameters, validate_parameters
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "pipeline_notebooks"

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.errors import AnalysisError
+from analysis.core.errors import AnalysisError
 from analysis.pipeline.runner import Notebooks, build_tasks, run_batch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "pipeline_notebooks"))
@@ -148,7 +148,7 @@ def test_the_modules_a_report_kernel_imports_leave_statsmodels_to_the_models_sta
     """Lean report kernels: statsmodels (slow to import) belongs to 02_trend_models only."""
     import subprocess
 
-    probe = ("import sys; from analysis import evaluate, i18n, plotting, report; "
+    probe = ("import sys; from analysis import evaluate, report; import analysis.figures.charts, analysis.report.i18n; "
              "print(sorted(m for m in ('statsmodels', 'scipy', 'analysis.models', 'papermill', "
              "'dask') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,

@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from analysis.errors import AnalysisError
-from analysis.paths import PROJECT_ROOT
-from analysis.plan import (
+from analysis.clean.plan import (
     chapter_title,
     load_catalogue,
     load_history,
@@ -17,6 +15,8 @@ from analysis.plan import (
     parse_catalogue,
     sections_of,
 )
+from analysis.core.errors import AnalysisError
+from analysis.core.paths import PROJECT_ROOT
 
 PLAN_DIR = PROJECT_ROOT / "data" / "raw" / "kaiping"
 

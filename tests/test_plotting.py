@@ -7,9 +7,9 @@ import warnings
 import pandas as pd
 import pytest
 
-from analysis import plotting
-from analysis.i18n import t
-from analysis.paths import RESOURCES
+from analysis.core.paths import RESOURCES
+from analysis.figures import charts as plotting
+from analysis.figures.charts import t
 
 
 @pytest.fixture(scope="module", autouse=True)

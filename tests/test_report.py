@@ -26,7 +26,7 @@ import pandas as pd
 import pytest
 
 from analysis import report
-from analysis.io import write_tables
+from analysis.core.io import write_tables
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "mini_plan"
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -70,7 +70,7 @@ def data_root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def plotting_ready():
-    from analysis.plotting import setup_plotting
+    from analysis.figures.charts import setup_plotting
 
     setup_plotting()
 
@@ -206,7 +206,7 @@ def test_annual_review_wording(data_root):
     {"eval_year": 2020}, {"eval_year": 2026}, {"lang": "fr"}, {"band": 0.7}, {"chapter": 9},
 ])
 def test_bad_parameters_are_refused(data_root, bad):
-    from analysis.errors import AnalysisError
+    from analysis.core.errors import AnalysisError
 
     args = {"eval_year": 2023, "lang": "zh", "band": 0.05, "chapter": 2} | bad
     year = args.pop("eval_year")
@@ -266,7 +266,7 @@ def test_rendered_chapter_report(data_root, tmp_path):
 def test_i18n_labels_are_complete_and_share_placeholders():
     import string
 
-    from analysis.i18n import load_labels
+    from analysis.report.i18n import load_labels
 
     empty_allowed = {"cmp.eq"}
     for key, labels in load_labels().items():

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from analysis.errors import AnalysisError
-from analysis.returns import read_returns
-from analysis.template import write_template
+from analysis.clean.returns import read_returns
+from analysis.clean.template import write_template
+from analysis.core.errors import AnalysisError
 
 KAIPING = Path(__file__).resolve().parent.parent / "data" / "raw" / "kaiping"
 

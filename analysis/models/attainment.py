@@ -26,8 +26,8 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from analysis.cells import cell_text as _text
-from analysis.comparators import APPROX_TOLERANCE, resolve_comparator
+from analysis.core.cells import cell_text as _text
+from analysis.core.comparators import APPROX_TOLERANCE, resolve_comparator
 from analysis.models.core import indicator_direction, t_cdf, t_quantile, to_scale
 
 ATTAINMENT_COLUMNS = [

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri, stdtr, stdtrit
 
-from analysis.paths import RESOURCES
+from analysis.core.paths import RESOURCES
 
 #: Clip for shares before the logit transform (a share of exactly 0 or 1 stays finite).
 SHARE_EPS: float = 1e-3

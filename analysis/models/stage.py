@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis import paths
-from analysis.errors import AnalysisError
-from analysis.io import read_table, write_tables
+from analysis.clean.plan import load_plan
+from analysis.core import paths
+from analysis.core.errors import AnalysisError
+from analysis.core.io import read_table, write_tables
 from analysis.models.attainment import target_attainment
 from analysis.models.backtest import ERROR_COLUMNS, summarise_errors
 from analysis.models.cohort import (
@@ -43,7 +44,6 @@ from analysis.models.teachers import (
     qualification_outlook,
     teacher_balance,
 )
-from analysis.plan import load_plan
 
 #: Indicators for which the (slow, ~20–50 ms a fit) damped trend is also fitted and back-tested:
 #: the enrolment projections of the single levels (not of aggregates such as ``compulsory``).

@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from analysis.hashing import file_sha256
+from analysis.core.hashing import file_sha256
 
 #: Files that never count as a task's input (they change on every write).
 IGNORED_NAMES = frozenset({"manifest.json"})

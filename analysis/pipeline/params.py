@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from analysis.errors import AnalysisError
+from analysis.core.errors import AnalysisError
 
 #: Types a parameter may have (from its default literal or its annotation).
 _TYPES: dict[str, type] = {"str": str, "int": int, "float": float, "bool": bool,

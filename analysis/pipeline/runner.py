@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
-from analysis import paths
-from analysis.catalogue_index import chapter_needs_models
-from analysis.errors import AnalysisError
+from analysis.core import paths
+from analysis.core.catalogue_index import chapter_needs_models
+from analysis.core.errors import AnalysisError
 from analysis.pipeline import cache
 from analysis.pipeline.params import notebook_schema
 from analysis.pipeline.progress import Progress
@@ -78,9 +78,9 @@ def load_plan_info(plan_dir: Path) -> PlanInfo:
     """Chapters, mid-term year and display name from the plan's ``plan.yaml``.
 
     Read with :mod:`yaml` alone (the fields ``chapters[].number``, ``midterm_year``,
-    ``name_zh`` of :class:`analysis.plan.PlanConfig`) because importing :mod:`analysis.plan`
+    ``name_zh`` of :class:`analysis.clean.plan.PlanConfig`) because importing :mod:`analysis.clean.plan`
     pulls in pandas, which would cost a no-op run a second; the clean stage validates the
-    whole file with ``analysis.plan.load_plan``.
+    whole file with ``analysis.clean.plan.load_plan``.
     """
     import yaml
 

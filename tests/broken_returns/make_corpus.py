@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 from openpyxl import Workbook
 
-from analysis.template import save_deterministic
+from analysis.clean.template import save_deterministic
 
 HERE = Path(__file__).resolve().parent
 

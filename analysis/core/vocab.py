@@ -1,0 +1,248 @@
+"""The canonical vocabularies: indicator ids (``resources/indicators.csv``) and levels
+(``resources/levels.csv``).
+
+Every table of the package names indicators and levels by these ids. The functions here look
+them up, validate ids read from user files (raising :class:`AnalysisError` with the location)
+and expose the little structure the dictionaries carry:
+
+* a share's formula, read from its description when it is written with ids only
+  (``(enrolment_public+enrolment_inclusive_private)/enrolment``), see :func:`share_formula`;
+* a count defined as a sum of other counts (``enrolment_public+enrolment_inclusive_private``),
+  see :func:`composition`;
+* levels that are the sum of other levels (compulsory = primary + junior), see
+  :func:`level_parts`.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from analysis.core.errors import AnalysisError
+from analysis.core.paths import RESOURCES
+
+DIRECTIONS = ("higher", "lower", "neutral")
+AGE_BAND = re.compile(r"^age_\d+_\d+$")
+
+# Aggregate levels and the levels they add up from (general knowledge of the school system,
+# not of any plan). Counts of an aggregate may be smaller than the sum of its parts when one
+# unit is counted at both levels (a nine-year school is a primary and a junior school).
+LEVEL_PARTS: dict[str, tuple[str, ...]] = {
+    "compulsory": ("primary", "junior"),
+    "senior_secondary": ("senior_general", "vocational"),
+}
+
+_SUM = re.compile(r"^\(?([a-z][a-z0-9_]*(?:\+[a-z][a-z0-9_]*)*)\)?$")
+
+
+@dataclass(frozen=True)
+class IndicatorInfo:
+    """One row of ``indicators.csv``."""
+
+    indicator: str
+    unit: str
+    kind: str
+    direction: str
+    name_zh: str
+    name_en: str
+    description: str
+
+    def name(self, lang: str = "zh") -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+
+@dataclass(frozen=True)
+class LevelInfo:
+    """One row of ``levels.csv``."""
+
+    level: str
+    name_zh: str
+    name_en: str
+    description: str
+
+    def name(self, lang: str = "zh") -> str:
+        return self.name_en if lang == "en" else self.name_zh
+
+
+def _read_rows(path: Path) -> list[dict[str, str]]:
+    """Rows of a dictionary CSV; surplus cells (an unquoted comma in the last column, the
+    free-text description) are joined back into that column."""
+    rows = []
+    with open(path, encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        last = reader.fieldnames[-1] if reader.fieldnames else None
+        for raw in reader:
+            surplus = raw.pop(None, None)  # type: ignore[call-overload]
+            row = {k: (v or "").strip() for k, v in raw.items()}
+            if surplus and last is not None:
+                row[last] = ",".join([row[last], *surplus]).strip()
+            rows.append(row)
+    return rows
+
+
+@lru_cache(maxsize=1)
+def indicators() -> dict[str, IndicatorInfo]:
+    """Every canonical indicator, by id (read once from ``resources/indicators.csv``)."""
+    path = RESOURCES / "indicators.csv"
+    table: dict[str, IndicatorInfo] = {}
+    for line, row in enumerate(_read_rows(path), start=2):
+        info = IndicatorInfo(**{field: row.get(field, "") for field in IndicatorInfo.__annotations__})
+        if info.indicator in table:
+            raise AnalysisError("duplicate indicator id", file=path, row=line, text=info.indicator)
+        if info.direction not in DIRECTIONS:
+            raise AnalysisError(
+                f"direction must be one of {', '.join(DIRECTIONS)}",
+                file=path, row=line, column="direction", text=info.direction,
+            )
+        table[info.indicator] = info
+    return table
+
+
+@lru_cache(maxsize=1)
+def levels() -> dict[str, LevelInfo]:
+    """Every canonical level, by id (read once from ``resources/levels.csv``)."""
+    rows = _read_rows(RESOURCES / "levels.csv")
+    return {
+        row["level"]: LevelInfo(**{field: row.get(field, "") for field in LevelInfo.__annotations__})
+        for row in rows
+    }
+
+
+def indicator_ids() -> frozenset[str]:
+    """The canonical indicator ids."""
+    return frozenset(indicators())
+
+
+def level_ids() -> frozenset[str]:
+    """The canonical level ids (age bands ``age_<a>_<b>`` are accepted separately)."""
+    return frozenset(levels())
+
+
+def is_indicator(indicator: object) -> bool:
+    return isinstance(indicator, str) and indicator in indicators()
+
+
+def is_level(level: object, *, allow_age_bands: bool = False) -> bool:
+    if not isinstance(level, str):
+        return False
+    return level in levels() or (allow_age_bands and AGE_BAND.match(level) is not None)
+
+
+def indicator_info(indicator: str) -> IndicatorInfo:
+    """The dictionary row of an indicator; AnalysisError for an unknown id."""
+    try:
+        return indicators()[indicator]
+    except (KeyError, TypeError):
+        raise AnalysisError(
+            "unknown indicator id (see analysis/resources/indicators.csv)", text=indicator
+        ) from None
+
+
+def level_info(level: str) -> LevelInfo:
+    """The dictionary row of a level; AnalysisError for an unknown id."""
+    try:
+        return levels()[level]
+    except (KeyError, TypeError):
+        raise AnalysisError(
+            "unknown level id (see analysis/resources/levels.csv)", text=level
+        ) from None
+
+
+def direction(indicator: str) -> str:
+    """``higher``, ``lower`` or ``neutral``: which way is better for the indicator."""
+    return indicator_info(indicator).direction
+
+
+def unit(indicator: str) -> str:
+    """The canonical unit of an indicator (``fraction``, ``persons``, ``10k_yuan`` …)."""
+    return indicator_info(indicator).unit
+
+
+def indicator_name(indicator: str, lang: str = "zh") -> str:
+    return indicator_info(indicator).name(lang)
+
+
+def level_name(level: str, lang: str = "zh") -> str:
+    return level_info(level).name(lang)
+
+
+def check_indicator(
+    indicator: object,
+    *,
+    file: str | Path | None = None,
+    row: int | str | None = None,
+    column: str | None = None,
+) -> str:
+    """Return ``indicator`` if it is a canonical id, else raise AnalysisError at the location."""
+    if not is_indicator(indicator):
+        known = ", ".join(sorted(indicators()))
+        raise AnalysisError(
+            f"unknown indicator id (known: {known})", file=file, row=row, column=column,
+            text=indicator,
+        )
+    return str(indicator)
+
+
+def check_level(
+    level: object,
+    *,
+    file: str | Path | None = None,
+    row: int | str | None = None,
+    column: str | None = None,
+    allow_age_bands: bool = False,
+) -> str:
+    """Return ``level`` if it is a canonical id, else raise AnalysisError at the location."""
+    if not is_level(level, allow_age_bands=allow_age_bands):
+        raise AnalysisError(
+            f"unknown level id (known: {', '.join(sorted(levels()))})",
+            file=file, row=row, column=column, text=level,
+        )
+    return str(level)
+
+
+def composition(indicator: str) -> frozenset[str] | None:
+    """The ids a count adds up from, when its description is a sum of ids (``a+b``), else None.
+
+    ``composition("enrolment_inclusive") == {"enrolment_public", "enrolment_inclusive_private"}``.
+    """
+    match = _SUM.match(indicator_info(indicator).description.replace(" ", ""))
+    if not match or "+" not in match.group(1):
+        return None
+    terms = frozenset(match.group(1).split("+"))
+    return terms if all(is_indicator(t) for t in terms) else None
+
+
+def share_formula(indicator: str) -> tuple[frozenset[str], frozenset[str]] | None:
+    """``(numerator ids, denominator ids)`` of a share whose description is a formula of ids.
+
+    ``share_formula("share_enrolment_inclusive")`` gives
+    ``({"enrolment_public", "enrolment_inclusive_private"}, {"enrolment"})``. Descriptions
+    written in words, or naming anything that is not an indicator id, give None.
+    """
+    text = indicator_info(indicator).description.replace(" ", "")
+    if text.count("/") != 1:
+        return None
+    numerator, denominator = text.split("/")
+    parts = []
+    for side in (numerator, denominator):
+        match = _SUM.match(side)
+        if not match:
+            return None
+        terms = frozenset(match.group(1).split("+"))
+        if not all(is_indicator(t) for t in terms):
+            return None
+        parts.append(terms)
+    return parts[0], parts[1]
+
+
+def expand(indicator: str) -> frozenset[str]:
+    """The ids an indicator stands for: its composition when it has one, else itself."""
+    return composition(indicator) or frozenset({indicator})
+
+
+def level_parts(level: str) -> tuple[str, ...]:
+    """The levels an aggregate level adds up from (empty for a level that is not an aggregate)."""
+    return LEVEL_PARTS.get(level, ())

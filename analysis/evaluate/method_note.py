@@ -1,0 +1,152 @@
+"""The method note (方法说明) every report carries, rendered from the rule that graded it.
+"""
+
+from __future__ import annotations
+
+from analysis.core.comparators import (  # noqa: F401 - part of this module's API
+    APPROX_TOLERANCE,
+    COMPARATORS,
+    DIRECTIONS,
+    meets,
+    resolve_comparator,
+)
+from analysis.core.errors import AnalysisError
+from analysis.evaluate.labels import GRADE_CODES, grade_label
+from analysis.evaluate.rule import (
+    DEFAULT_BAND,
+    OUTLOOK_AT_RISK,
+    OUTLOOK_LIKELY,
+    default_midterm_year,
+    time_progress,
+)
+
+# --------------------------------------------------------------------------------------------
+# The method note every report carries
+
+
+_NOTE_PARTS: dict[str, dict[str, str]] = {
+    "zh": {
+        "intro": (
+            "本报告按统一规则判定各项指标的进展（完整规则见 docs/status_rule.md）。"
+            "时间进度 τ =（评估年 − 基期年）÷（目标年 − 基期年），{eval_year}年评估时 τ = {tau:.2f}。"
+            "指标进度 p =（实际值 − 基期值）÷（目标值 − 基期值），对越低越好的指标同样适用。"
+        ),
+        "path": (
+            "规划列出{midterm_year}年中期值的，以规划自身的进度路径（基期值→中期值→目标值，逐段线性）"
+            "计算应达进度，并在{midterm_year}年直接对照中期值。"
+        ),
+        "grades": (
+            "判定：已达到最终目标为“{achieved}”；指标进度高于应达进度{band_pts}个百分点及以上为"
+            "“{ahead}”；与应达进度相差不足{band_pts}个百分点、达到规划中期值，或基期已达标且保持至今的，"
+            "为“{on_track}”；低于应达进度{band_pts}个百分点以上、基期达标但未能保持、或“逐年只增不减”"
+            "等要求有年份未达到的，为“{lagging}”；缺少实际值的为“{no_data}”。"
+        ),
+        "grades_final": (
+            "终期判定：到期达到目标（基期已达标的须保持至今，“逐年只增不减”等要求须逐年符合）为"
+            "“{achieved}”；未达到但指标进度不低于{floor_pct}%的预期性指标为“{on_track}”；"
+            "其余为“{lagging}”，约束性指标未达到目标一律为“{lagging}”；“左右”类目标超出目标区间且"
+            "指标进度达{ceil_pct}%及以上的为“{ahead}”；缺少实际值的为“{no_data}”。"
+        ),
+        "reading": (
+            "“以上”“以下”按含本数理解，“大于”“小于”不含本数；“左右”“约”按目标值±{tol_pct}%理解；"
+            "只写数值的，越高越好的指标按“不低于”、越低越好的按“不高于”理解。"
+            "实际值取评估年数据，缺失时取最近年份并注明。"
+        ),
+        "final_words": (
+            "终期评估（{target_year}年）使用“已完成 / 基本完成 / 未完成”表述；"
+            "期限不晚于评估年的事项在本报告中即按终期表述判定。"
+        ),
+        "outlook": (
+            "完成前景依据模型估计的到期达标概率：{likely_p}及以上为“预计能完成”，"
+            "{risk_p}至{likely_p}为“有风险”，低于{risk_p}为“难以完成”。"
+        ),
+        "milestones": "里程碑事项按工作记录分为“已完成 / 推进中 / 未启动 / 无记录”。",
+    },
+    "en": {
+        "intro": (
+            "Every indicator is graded by one rule (docs/status_rule.md has it in full). Time "
+            "progress τ = (evaluation year − base year) / (target year − base year); in "
+            "{eval_year} τ = {tau:.2f}. Indicator progress p = (actual − baseline) / (target − "
+            "baseline), which also works for lower-is-better indicators. "
+        ),
+        "path": (
+            "Where the plan prints a {midterm_year} mid-term value, the expected progress follows "
+            "the plan's own path (baseline → mid-term value → target, linear in between) and in "
+            "{midterm_year} the actual is also compared with the mid-term value directly. "
+        ),
+        "grades": (
+            "Grades: final target already met — '{achieved}'; p at least {band_pts} points above "
+            "the expected progress — '{ahead}'; within {band_pts} points, the mid-term value met, "
+            "or a target met at baseline still held — '{on_track}'; more than {band_pts} points "
+            "below, a held level lost, or a year-by-year rule such as 逐年只增不减 broken — "
+            "'{lagging}'; no actual value — '{no_data}'. "
+        ),
+        "grades_final": (
+            "Final grades: target met by its deadline (a level met at baseline still held, a "
+            "year-by-year rule kept every year) — '{achieved}'; an expected (预期性) target not "
+            "met but with progress of at least {floor_pct}% — '{on_track}'; otherwise, and "
+            "always for a binding (约束性) target not met — '{lagging}'; an approximate (左右) "
+            "target overshot, with progress of {ceil_pct}% or more — '{ahead}'; no actual value — "
+            "'{no_data}'. "
+        ),
+        "reading": (
+            "以上 / 以下 include the threshold, 大于 / 小于 do not; 左右 / 约 mean within "
+            "±{tol_pct}% of the target; a plain number means at least (higher-is-better) or at "
+            "most (lower-is-better). The actual is the evaluation year's value, else the latest "
+            "year (shown). "
+        ),
+        "final_words": (
+            "The final evaluation ({target_year}) says achieved / largely achieved / not "
+            "achieved; targets whose deadline is not after the evaluation year are judged "
+            "with those words here. "
+        ),
+        "outlook": (
+            "The outlook comes from the models' probability of meeting the target by its "
+            "deadline: {likely_p} or more — likely; {risk_p} to {likely_p} — at risk; below "
+            "{risk_p} — unlikely. "
+        ),
+        "milestones": (
+            "Milestones are done / in progress / not started / no record from the work log."
+        ),
+    },
+}
+
+
+def method_note(
+    lang: str = "zh",
+    *,
+    band: float = DEFAULT_BAND,
+    base_year: int = 2020,
+    target_year: int = 2025,
+    eval_year: int | None = None,
+    midterm_year: int | None = None,
+    tolerance: float = APPROX_TOLERANCE,
+) -> str:
+    """The short method note (方法说明) every report shows, with the band and years filled in.
+
+    Plain text (not HTML-escaped). When ``eval_year >= target_year`` the note describes the
+    final evaluation (已完成 / 基本完成 / 未完成) and leaves out the mid-term path and outlook.
+    """
+    if lang not in ("zh", "en"):
+        raise AnalysisError("unknown label language (use zh or en)", column="lang", text=lang)
+    mid = int(midterm_year) if midterm_year else default_midterm_year(base_year, target_year)
+    year = int(eval_year) if eval_year else mid
+    final = year >= int(target_year)
+    parts = _NOTE_PARTS[lang]
+    order = (
+        ("intro", "grades_final", "reading", "milestones") if final
+        else ("intro", "path", "grades", "reading", "final_words", "outlook", "milestones")
+    )
+    labels = {code: grade_label(code, lang, final=final) for code in GRADE_CODES}
+    values = {
+        "eval_year": year, "tau": time_progress(base_year, target_year, year),
+        "midterm_year": mid, "target_year": target_year,
+        "band_pts": f"{band * 100:g}", "floor_pct": f"{(1 - band) * 100:g}",
+        "ceil_pct": f"{(1 + band) * 100:g}",
+        "tol_pct": f"{tolerance * 100:g}", "likely_p": f"{OUTLOOK_LIKELY:g}",
+        "risk_p": f"{OUTLOOK_AT_RISK:g}",
+        **labels,
+    }
+    return "".join(parts[name] for name in order).format(**values).strip()
+
+

@@ -1,0 +1,401 @@
+"""Figure styling and figure helpers for the reports.
+
+:func:`setup_plotting` owns all styling. It applies the seaborn theme *first* (``set_theme``
+resets the font list) and then registers the open-licence (SIL OFL) Noto Sans CJK SC font
+shipped by the ``mplfonts`` package, so Chinese labels render instead of tofu boxes. The
+grade colours in :data:`GRADE_COLOURS` are the only colours used for grades anywhere (tables,
+heat map, figures).
+
+Figures are returned as ``matplotlib.figure.Figure`` objects built without pyplot, so no
+figure is ever shown twice; :func:`figure_html` embeds one in a report as a base64 PNG.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import textwrap
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import matplotlib
+import matplotlib.ticker as mticker
+import numpy as np
+import pandas as pd
+from matplotlib import font_manager
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+from matplotlib.patches import Patch, Rectangle
+
+from analysis.core.i18n import LabelTable
+
+LABELS = LabelTable(Path(__file__).resolve().parent / "resources" / "labels.csv")
+"""The figures' own words (legends, axes); report headings live with the report."""
+t = LABELS.t
+
+CJK_FONT_FILE = "NotoSansCJKsc-Regular.otf"
+CJK_FAMILY = "Noto Sans CJK SC"
+FALLBACK_FAMILIES: list[str] = [CJK_FAMILY, "DejaVu Sans"]
+
+#: One colour per grade / milestone / outlook code, used by tables, heat map and figures.
+GRADE_COLOURS: dict[str, str] = {
+    "achieved": "#1a7f37",
+    "ahead": "#4dac26",
+    "on_track": "#b8e186",
+    "lagging": "#d7301f",
+    "no_data": "#bdbdbd",
+    "done": "#1a7f37",
+    "in_progress": "#b8e186",
+    "not_started": "#d7301f",
+    "no_record": "#bdbdbd",
+    "likely": "#4dac26",
+    "at_risk": "#fdae61",
+    "unlikely": "#d7301f",
+    "unknown": "#bdbdbd",
+}
+#: Grade codes in display order (best first).
+GRADE_ORDER: tuple[str, ...] = ("achieved", "ahead", "on_track", "lagging", "no_data")
+MILESTONE_ORDER: tuple[str, ...] = ("done", "in_progress", "not_started", "no_record")
+OUTLOOK_ORDER: tuple[str, ...] = ("likely", "at_risk", "unlikely", "unknown")
+_DARK_BACKGROUNDS = {"achieved", "ahead", "lagging", "done", "not_started", "unlikely"}
+
+OBSERVED_COLOUR = "#222222"
+PROJECTION_COLOUR = "#2b6cb0"
+TARGET_COLOURS = {"midterm": "#7b3294", "final": "#c51b7d"}
+
+
+def grade_colour(code: str) -> str:
+    """Background colour for a grade, milestone or outlook code (grey when unknown)."""
+    return GRADE_COLOURS.get(str(code), GRADE_COLOURS["no_data"])
+
+
+def grade_text_colour(code: str) -> str:
+    """Readable text colour on :func:`grade_colour` (white on dark, black on light)."""
+    return "#ffffff" if str(code) in _DARK_BACKGROUNDS else "#111111"
+
+
+def cjk_font_path() -> Path:
+    """The Noto Sans CJK SC font file inside the installed ``mplfonts`` package."""
+    from importlib.resources import files
+
+    path = Path(str(files("mplfonts") / "fonts" / CJK_FONT_FILE))
+    if not path.is_file():  # pragma: no cover - broken installation
+        raise FileNotFoundError(f"CJK font {CJK_FONT_FILE} not found in mplfonts ({path})")
+    return path
+
+
+def setup_plotting(*, context: str = "notebook", dpi: int = 110) -> None:
+    """Apply the report style: seaborn theme, CJK font with fallback, readable defaults.
+
+    Safe to call repeatedly. The seaborn theme is applied before the font settings because
+    ``seaborn.set_theme`` resets ``font.family``.
+    """
+    import seaborn as sns
+
+    sns.set_theme(context=context, style="whitegrid")
+    path = cjk_font_path()
+    registered = {Path(entry.fname) for entry in font_manager.fontManager.ttflist}
+    if path not in registered:
+        font_manager.fontManager.addfont(str(path))
+    matplotlib.rcParams.update(
+        {
+            "font.family": list(FALLBACK_FAMILIES),
+            "axes.unicode_minus": False,
+            "figure.dpi": dpi,
+            "savefig.dpi": dpi,
+            # Every figure is laid out by the constrained layout engine, so it already fits its
+            # canvas; a "tight" bounding box would draw each figure twice to measure it again.
+            "savefig.bbox": "standard",
+            "axes.titleweight": "normal",
+            "legend.frameon": False,
+        }
+    )
+
+
+def new_figure(width: float = 7.0, height: float = 3.6, *, ncols: int = 1) -> tuple[Figure, Axes]:
+    """A figure with one axes (or the first of ``ncols``), not registered with pyplot."""
+    fig = Figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(1, ncols)
+    first = axes[0] if ncols > 1 else axes
+    return fig, first
+
+
+def small_multiples(n: int, *, ncols: int = 2, panel: tuple[float, float] = (4.8, 2.7),
+                    sharex: bool = True) -> tuple[Figure, list[Axes]]:
+    """One figure holding ``n`` panels in a grid of ``ncols`` columns (small multiples).
+
+    ``panel`` is the size in inches of one panel; the figure is ``ncols`` panels wide (fewer
+    when ``n`` is smaller) and as many rows high as needed. With ``sharex`` (the default:
+    the panels show the same years) every panel has the same x range and only the lowest
+    panel of each column prints the x tick labels and axis label. Returns the figure and its
+    ``n`` axes in reading order; the unused cells of the last row are removed.
+    """
+    if n < 1:
+        raise ValueError("small_multiples needs at least one panel")
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig = Figure(figsize=(panel[0] * ncols, panel[1] * nrows), layout="constrained")
+    grid = fig.subplots(nrows, ncols, squeeze=False, sharex=sharex)
+    axes = list(grid.ravel())
+    for ax in axes[n:]:
+        fig.delaxes(ax)
+    if sharex:
+        for index, ax in enumerate(axes[:n]):
+            lowest = index + ncols >= n  # nothing drawn below it in its column
+            ax.xaxis.set_tick_params(labelbottom=lowest)
+            ax.xaxis.label.set_visible(lowest)
+    return fig, axes[:n]
+
+
+def shared_legend(fig: Figure, axes: Sequence[Axes]) -> None:
+    """One legend below the panels with every label drawn in ``axes`` (each label once).
+
+    Removes the panels' own legends, so a grid of fans or teacher charts explains its bands,
+    lines and target markers once.
+    """
+    seen: dict[str, object] = {}
+    for ax in axes:
+        handles, labels = ax.get_legend_handles_labels()
+        for handle, label in zip(handles, labels, strict=True):
+            if label and not label.startswith("_"):
+                seen.setdefault(label, handle)
+        if ax.get_legend() is not None:
+            ax.get_legend().remove()
+    if seen:
+        fig.legend(list(seen.values()), list(seen.keys()), loc="outside lower center",
+                   ncols=min(len(seen), 4), fontsize="small")
+
+
+def integer_year_axis(ax: Axes, axis: str = "x") -> Axes:
+    """Ticks on whole years only, printed without decimals or thousands separators."""
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    target.set_major_locator(mticker.MaxNLocator(integer=True, min_n_ticks=2))
+    target.set_major_formatter(mticker.FuncFormatter(lambda value, _pos: f"{round(value):d}"))
+    return ax
+
+
+def value_axis(ax: Axes, unit: str | None) -> Axes:
+    """Format the y axis for a unit: percentages for fractions, grouped digits otherwise."""
+    if unit == "fraction":
+        ax.yaxis.set_major_formatter(mticker.PercentFormatter(xmax=1.0, decimals=0))
+    else:
+        ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    return ax
+
+
+def fan_chart(
+    ax: Axes,
+    projections: pd.DataFrame,
+    observed: pd.DataFrame | pd.Series | None,
+    targets: Sequence[Mapping[str, object]] = (),
+    *,
+    title: str | None = None,
+    unit: str | None = None,
+    lang: str = "zh",
+    legend: bool = True,
+) -> Axes:
+    """Projection fan (95 % and 80 % bands, central line), observed values and targets.
+
+    ``projections`` has ``year, mean, lo80, hi80, lo95, hi95`` (one indicator and level, the
+    ``combined`` method); ``observed`` has ``year, value`` (or is a Series indexed by year);
+    each target is ``{"year": int, "value": float, "kind": "midterm"|"final"}`` and is drawn as
+    a marker with a short label. ``legend=False`` leaves the legend to the caller (e.g.
+    :func:`shared_legend` under a grid of fans).
+    """
+    proj = projections.sort_values("year")
+    obs = _observed_frame(observed)
+    if len(proj) and len(obs) and int(obs["year"].max()) < int(proj["year"].min()):
+        last = obs.iloc[-1]
+        anchor = {c: float(last["value"]) for c in ("mean", "lo80", "hi80", "lo95", "hi95")}
+        proj = pd.concat([pd.DataFrame([{"year": int(last["year"]), **anchor}]),
+                          proj[["year", "mean", "lo80", "hi80", "lo95", "hi95"]]])
+    if len(proj):
+        years = proj["year"].astype(int).to_numpy()
+        ax.fill_between(years, proj["lo95"], proj["hi95"], color=PROJECTION_COLOUR, alpha=0.15,
+                        linewidth=0, label=t("fig.band95", lang))
+        ax.fill_between(years, proj["lo80"], proj["hi80"], color=PROJECTION_COLOUR, alpha=0.30,
+                        linewidth=0, label=t("fig.band80", lang))
+        ax.plot(years, proj["mean"], color=PROJECTION_COLOUR, linestyle="--", linewidth=1.5,
+                label=t("fig.projection", lang))
+    if len(obs):
+        ax.plot(obs["year"], obs["value"], color=OBSERVED_COLOUR, marker="o", markersize=4,
+                linewidth=1.5, label=t("fig.observed", lang))
+    for target in targets:
+        kind = str(target.get("kind", "final"))
+        value = target.get("value")
+        if value is None or pd.isna(value):
+            continue
+        colour = TARGET_COLOURS.get(kind, TARGET_COLOURS["final"])
+        label = t("fig.target_midterm" if kind == "midterm" else "fig.target_final", lang)
+        ax.plot([int(target["year"])], [float(value)], marker="D", markersize=8, color=colour,
+                linestyle="none", label=label, zorder=5)
+        ax.axhline(float(value), color=colour, linewidth=0.8, linestyle=":", zorder=1)
+    return _finish_year_axes(ax, title=title, unit=unit, lang=lang, legend=legend)
+
+
+def teacher_gap_chart(ax: Axes, balance: pd.DataFrame, *, title: str | None = None,
+                      lang: str = "zh", legend: bool = True) -> Axes:
+    """Teachers needed vs teachers continuing (lines) and hires needed (bars) by year."""
+    data = balance.sort_values("year")
+    years = data["year"].astype(int).to_numpy()
+    ax.bar(years, data["hires_needed"].fillna(0), color=GRADE_COLOURS["at_risk"], alpha=0.8,
+           label=t("fig.hires", lang))
+    ax.plot(years, data["demand"], color=OBSERVED_COLOUR, marker="o", markersize=4,
+            label=t("fig.demand", lang))
+    ax.plot(years, data["supply_continuing"], color=PROJECTION_COLOUR, marker="s", markersize=4,
+            linestyle="--", label=t("fig.supply", lang))
+    ax.set_ylabel(t("fig.teachers", lang))
+    return _finish_year_axes(ax, title=title, unit="persons", lang=lang, legend=legend)
+
+
+def grade_heatmap(
+    ax: Axes,
+    counts: pd.DataFrame,
+    *,
+    column_labels: Mapping[str, str],
+    title: str | None = None,
+) -> Axes:
+    """Grade-by-chapter heat map: one row per chapter, one column per grade code.
+
+    Each cell is filled with the grade's colour, its strength proportional to the count, and
+    the count is written in it. ``counts`` is indexed by the row labels (chapter names) with
+    grade codes as columns; ``column_labels`` maps codes to display labels.
+    """
+    codes = [c for c in counts.columns]
+    values = counts[codes].fillna(0).to_numpy(dtype=float)
+    peak = values.max() if values.size and values.max() > 0 else 1.0
+    for i in range(values.shape[0]):
+        for j, code in enumerate(codes):
+            count = values[i, j]
+            alpha = 1.0 if count == 0 else 0.25 + 0.75 * count / peak
+            face = "#f5f5f5" if count == 0 else grade_colour(code)
+            ax.add_patch(Rectangle((j, i), 1, 1, facecolor=face, alpha=alpha,
+                                   edgecolor="white", linewidth=2))
+            strong = count > 0 and alpha > 0.75 and code in _DARK_BACKGROUNDS
+            ax.text(j + 0.5, i + 0.5, f"{int(count)}", ha="center", va="center",
+                    color="#ffffff" if strong else "#111111", fontsize=11)
+    ax.set_xlim(0, len(codes))
+    ax.set_ylim(values.shape[0], 0)
+    ax.set_xticks(np.arange(len(codes)) + 0.5)
+    ax.set_xticklabels([textwrap.fill(column_labels.get(c, c), 12) for c in codes])
+    ax.xaxis.tick_top()
+    ax.set_yticks(np.arange(values.shape[0]) + 0.5)
+    ax.set_yticklabels([str(label) for label in counts.index])
+    ax.tick_params(length=0)
+    ax.grid(False)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def series_chart(ax: Axes, series: pd.DataFrame, *, title: str | None = None,
+                 unit: str | None = None, lang: str = "zh", label: str | None = None) -> Axes:
+    """A plain yearly line (``year, value``) with integer years, e.g. a 2016-2020 series."""
+    data = _observed_frame(series)
+    ax.plot(data["year"], data["value"], color=OBSERVED_COLOUR, marker="o", markersize=4,
+            label=label)
+    return _finish_year_axes(ax, title=title, unit=unit, lang=lang, legend=bool(label))
+
+
+def rule_bars(ax: Axes, series: pd.DataFrame, *, title: str | None = None,
+              unit: str | None = None, lang: str = "zh") -> Axes:
+    """Yearly bars coloured by whether the value rose on the previous year (一个“只增不减” rule)."""
+    data = _observed_frame(series)
+    change = data["value"].diff()
+    colours = [
+        GRADE_COLOURS["no_data"] if pd.isna(c) else
+        (GRADE_COLOURS["achieved"] if c >= 0 else GRADE_COLOURS["lagging"])
+        for c in change
+    ]
+    ax.bar(data["year"], data["value"], color=colours)
+    ax.legend(handles=[Patch(color=GRADE_COLOURS["achieved"], label=t("fig.rule_met", lang)),
+                       Patch(color=GRADE_COLOURS["lagging"], label=t("fig.rule_not_met", lang))],
+              loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, frameon=False)
+    return _finish_year_axes(ax, title=title, unit=unit, lang=lang, legend=False)
+
+
+def progress_chart(ax: Axes, names: Sequence[str], progress: Sequence[float],
+                   grades: Sequence[str], tau: float, *, lang: str = "zh",
+                   expected: Sequence[float] | None = None) -> Axes:
+    """Horizontal bars of each target's progress, coloured by grade, with τ as a line and,
+    when given, each target's expected progress as a black tick."""
+    positions = np.arange(len(names))
+    values = [min(max(float(p), -0.2), 1.5) if p is not None and not pd.isna(p) else 0.0
+              for p in progress]
+    ax.barh(positions, values, color=[grade_colour(g) for g in grades])
+    ax.axvline(tau, color=OBSERVED_COLOUR, linestyle="--", linewidth=1,
+               label=f"{t('fig.tau', lang)} {tau:.0%}")
+    if expected is not None:
+        marks = [(pos, float(e)) for pos, e in zip(positions, expected, strict=True)
+                 if e is not None and not pd.isna(e)]
+        if marks:
+            ax.plot([m[1] for m in marks], [m[0] for m in marks], marker="|", markersize=16,
+                    markeredgewidth=2, linestyle="none", color=OBSERVED_COLOUR,
+                    label=t("fig.expected", lang))
+    ax.set_yticks(positions)
+    ax.set_yticklabels(list(names))
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(mticker.PercentFormatter(xmax=1.0, decimals=0))
+    ax.set_xlabel(t("fig.progress.axis", lang))
+    ax.legend(loc="lower right")
+    return ax
+
+
+def figure_png(fig: Figure) -> bytes:
+    """Render ``fig`` to PNG bytes (draws it, so missing-glyph warnings surface here)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def figure_html(fig: Figure, *, alt: str = "", caption: str | None = None) -> str:
+    """``<figure>`` with the PNG embedded as base64 (self-contained HTML); escapes the text."""
+    encoded = base64.b64encode(figure_png(fig)).decode("ascii")
+    cap = f"<figcaption>{html.escape(caption)}</figcaption>" if caption else ""
+    return (
+        f'<figure class="pe-figure"><img src="data:image/png;base64,{encoded}" '
+        f'alt="{html.escape(alt, quote=True)}"/>{cap}</figure>'
+    )
+
+
+def figure_labels(lang: str) -> list[str]:
+    """Every fixed label the figure helpers may draw in ``lang`` (for the glyph test)."""
+    return [t(key, lang) for key in LABELS.keys()]
+
+
+def _observed_frame(observed: pd.DataFrame | pd.Series | Iterable | None) -> pd.DataFrame:
+    if observed is None:
+        return pd.DataFrame({"year": pd.Series(dtype=int), "value": pd.Series(dtype=float)})
+    if isinstance(observed, pd.Series):
+        frame = observed.rename("value").rename_axis("year").reset_index()
+    else:
+        frame = pd.DataFrame(observed)[["year", "value"]]
+    frame = frame.dropna(subset=["value"]).copy()
+    frame["year"] = frame["year"].astype(int)
+    frame["value"] = frame["value"].astype(float)
+    return frame.sort_values("year")
+
+
+def _finish_year_axes(ax: Axes, *, title: str | None, unit: str | None, lang: str,
+                      legend: bool) -> Axes:
+    """Title, the year label and integer year ticks, the value axis and the legend."""
+    if title:
+        ax.set_title(title)
+    ax.set_xlabel(t("fig.year", lang))
+    integer_year_axis(ax)
+    value_axis(ax, unit)
+    if legend:
+        _dedupe_legend(ax)
+    return ax
+
+
+def _dedupe_legend(ax: Axes) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    seen: dict[str, object] = {}
+    for handle, label in zip(handles, labels, strict=True):
+        seen.setdefault(label, handle)
+    if seen:
+        ax.legend(list(seen.values()), list(seen.keys()), loc="best", fontsize="small")

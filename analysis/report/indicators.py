@@ -1,0 +1,147 @@
+"""二、主要指标完成情况: one row per target, and the progress figure.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.report.context import GRADES, MILESTONE_CODES, ReportContext
+from analysis.report.html import (
+    _h,
+    _missing,
+    _p,
+    _section,
+    esc,
+    fmt_number,
+    fmt_share,
+    fmt_target,
+    grade_badge,
+    html_table,
+)
+from analysis.report.i18n import t
+from analysis.report.plan_labels import _level_label, _name, _note, _row_final, _target_row, _units
+
+
+def _milestone_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Milestone rows (graded from the log, not by the status rule)."""
+    if not len(rows) or "grade" not in rows.columns:
+        return rows
+    return rows[rows["grade"].astype(str).isin(MILESTONE_CODES)]
+
+
+def _numeric_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rows graded by the status rule (numeric targets and rules, not milestones)."""
+    if not len(rows) or "grade" not in rows.columns:
+        return rows
+    return rows[rows["grade"].astype(str).isin(GRADES)]
+
+
+def progress_figure(ctx: ReportContext, rows: pd.DataFrame) -> str:
+    """Bars of each numeric target's progress against τ, coloured by grade (HTML figure)."""
+    from analysis.figures.charts import figure_html, new_figure, progress_chart
+
+    if not len(rows) or "progress" not in rows.columns:
+        return ""
+    data = rows[pd.to_numeric(rows["progress"], errors="coerce").notna()]
+    if not len(data):
+        return ""
+    data = data.head(40)
+    names = [_short(_name(r, ctx.lang), _level_label(r.get("level"), ctx.lang),
+                    22 if ctx.lang == "zh" else 36)
+             for _, r in data.iterrows()]
+    fig, ax = new_figure(7.5, 0.32 * len(data) + 1.3)
+    expected = (pd.to_numeric(data["expected_progress"], errors="coerce").tolist()
+                if "expected_progress" in data.columns else None)
+    progress_chart(ax, names, pd.to_numeric(data["progress"]).tolist(),
+                   data["grade"].astype(str).tolist(), ctx.tau, lang=ctx.lang, expected=expected)
+    ax.set_title(t("fig.progress.title", ctx.lang))
+    return figure_html(fig, alt=t("fig.progress.title", ctx.lang))
+
+
+def _short(name: str, level: str, width: int = 22) -> str:
+    text = f"{level}·{name}" if level else name
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# --------------------------------------------------------------------------- indicators
+
+
+def indicator_table(rows: pd.DataFrame, ctx: ReportContext) -> str:
+    """二、the colour-coded table: indicator, baseline, mid-term target, actual, final target,
+    progress vs time, grade, outlook."""
+    lang = ctx.lang
+    units = _units(ctx)
+    header = [
+        esc(t("col.indicator", lang)), esc(t("col.level", lang)),
+        esc(t("col.baseline", lang, year=ctx.base_year)),
+        esc(t("col.midterm", lang, year=ctx.midterm_year)),
+        esc(t("col.actual", lang)),
+        esc(t("col.final", lang, year=ctx.target_year)),
+        esc(t("col.progress", lang)), esc(t("col.grade", lang)), esc(t("col.outlook", lang)),
+    ]
+    body = []
+    for _, row in rows.iterrows():
+        unit = units.get(str(row.get("key")))
+        final = _row_final(row, ctx)
+        actual = fmt_number(row.get("actual"), unit, lang=lang)
+        if not _missing(row.get("actual_year")) and not _missing(row.get("actual")):
+            actual = t("text.actual_year", lang, value=actual, year=int(row["actual_year"]))
+        name = _name(row, lang)
+        if str(row.get("attribute")) == "约束性":
+            name = f"{name}（{t('attr.约束性', lang)}）" if lang == "zh" else f"{name} (binding)"
+        note = _note(row, lang)
+        name_html = esc(name) + (f'<br/><span class="pe-note">{esc(note)}</span>' if note else "")
+        outlook_html = grade_badge(row.get("outlook"), lang, outlook=True)
+        if not _missing(row.get("probability_met")):
+            outlook_html += (f' <span class="pe-note">'
+                             f'{esc(fmt_share(row.get("probability_met"), lang))}</span>')
+        body.append([
+            name_html, esc(_level_label(row.get("level"), lang)),
+            f'<span class="pe-num">{esc(fmt_number(row.get("baseline"), unit, lang=lang))}</span>',
+            esc(_target_text(ctx, row, "midterm", unit)),
+            esc(actual),
+            esc(_target_text(ctx, row, "final", unit)),
+            esc(_progress_text(row, ctx)),
+            grade_badge(row.get("grade"), lang, final=final),
+            outlook_html,
+        ])
+    return html_table(header, body, cls="pe-indicators")
+
+
+def _target_text(ctx: ReportContext, row: pd.Series, which: str, unit: str | None) -> str:
+    """A mid-term or final target for display: the number with its comparator, or for rules
+    and unparsed targets the plan's own words."""
+    lang = ctx.lang
+    value = row.get(f"{which}_target")
+    if str(row.get("kind")) == "rule" or _missing(value):
+        text = _target_row(ctx, str(row.get("key"))).get(f"{which}_text")
+        return t("misc.dash", lang) if _missing(text) or not str(text) else str(text)
+    comparator = row.get("midterm_comparator") if which == "midterm" else row.get("comparator")
+    if _missing(comparator) or not str(comparator):
+        comparator = row.get("comparator")
+    return fmt_target(value, comparator, unit, lang)
+
+
+def _progress_text(row: pd.Series, ctx: ReportContext) -> str:
+    """``p / e``: indicator progress against the progress expected by now (τ or plan path)."""
+    if _missing(row.get("progress")):
+        return t("misc.dash", ctx.lang)
+    expected = row.get("expected_progress")
+    if _missing(expected):
+        expected = row.get("tau") if not _missing(row.get("tau")) else ctx.tau
+    return f"{fmt_share(row.get('progress'), ctx.lang)} / {fmt_share(expected, ctx.lang)}"
+
+
+def indicators_section(ctx: ReportContext) -> str:
+    """二、主要指标完成情况 for the context's chapter."""
+    rows = _numeric_rows(ctx.chapter_rows())
+    body = [_h(2, t("sec.indicators", ctx.lang))]
+    if not len(rows):
+        body.append(_p(t("text.no_targets", ctx.lang)))
+    else:
+        body.append(indicator_table(rows, ctx))
+    return _section("".join(body), "pe-indicators-section")
+
+
+# --------------------------------------------------------------------------- tasks
+

@@ -1,0 +1,110 @@
+"""The summary page's sections: tally across chapters, heat map, links, metadata.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from analysis.core import paths
+from analysis.report.context import GRADES, ReportContext
+from analysis.report.html import (
+    _h,
+    _p,
+    _section,
+    esc,
+    fmt_share,
+    grade_badge,
+    grade_label,
+    html_table,
+)
+from analysis.report.i18n import t
+from analysis.report.indicators import _numeric_rows
+from analysis.report.overall import (
+    _headline_key,
+    headline,
+    tally_counts,
+    tally_sentence,
+    tally_table,
+)
+from analysis.report.plan_labels import chapter_title, eval_kind, plan_name
+
+
+def chapter_numbers(ctx: ReportContext) -> list[int]:
+    """The plan's chapter numbers in order."""
+    return [int(c.number) for c in ctx.config.chapters]
+
+
+def grade_matrix(ctx: ReportContext) -> pd.DataFrame:
+    """Counts of numeric targets per chapter (rows, chapter titles) and grade (columns)."""
+    records = {}
+    for number in chapter_numbers(ctx):
+        counts = tally_counts(_numeric_rows(ctx.chapter_rows(number)))
+        records[chapter_title(ctx, number)] = counts
+    return pd.DataFrame.from_dict(records, orient="index", columns=list(GRADES)).fillna(0)
+
+
+def summary_overall_section(ctx: ReportContext) -> str:
+    """一、grade tally across all chapters with the headline."""
+    numeric = _numeric_rows(ctx.evaluation)
+    key = _headline_key(numeric, ctx.tau)
+    cls = "pe-headline pe-behind" if key == "not_met" else "pe-headline"
+    body = [_h(2, t("sec.summary.tally", ctx.lang)),
+            f'<p class="{cls}">{esc(headline(numeric, ctx.tau, ctx.lang, final=ctx.final))}</p>',
+            _p(tally_sentence(ctx.evaluation, ctx.lang, final=ctx.final, whole_plan=True)),
+            tally_table(numeric, ctx.lang, final=ctx.final)]
+    return _section("".join(body), "pe-summary-overall")
+
+
+def heatmap_section(ctx: ReportContext) -> str:
+    """二、grade-by-chapter heat map."""
+    from analysis.figures.charts import figure_html, grade_heatmap, new_figure
+
+    matrix = grade_matrix(ctx)
+    labels = {code: grade_label(code, ctx.lang, final=ctx.final) for code in GRADES}
+    fig, ax = new_figure(7.0, 0.6 * len(matrix) + 1.4)
+    grade_heatmap(ax, matrix, column_labels=labels, title=t("fig.heatmap.title", ctx.lang))
+    return _section(_h(2, t("sec.summary.heatmap", ctx.lang))
+                    + figure_html(fig, alt=t("fig.heatmap.title", ctx.lang)), "pe-heatmap")
+
+
+def chapter_links_section(ctx: ReportContext) -> str:
+    """三、one row per chapter: link to ``chapter_<n>.html``, target count, grade counts."""
+    lang = ctx.lang
+    header = [esc(t("col.chapter", lang)), esc(t("col.targets", lang))] + [
+        grade_badge(code, lang, final=ctx.final) for code in GRADES] + [
+        esc(t("col.link", lang))]
+    body = []
+    for number in chapter_numbers(ctx):
+        rows = ctx.chapter_rows(number)
+        counts = tally_counts(_numeric_rows(rows))
+        href = paths.report_page(int(number), lang)
+        body.append([esc(chapter_title(ctx, number)), str(len(rows))]
+                    + [str(counts[c]) for c in GRADES]
+                    + [f'<a href="{esc(href)}">{esc(href)}</a>'])
+    return _section(_h(2, t("sec.summary.chapters", lang)) + _p(t("text.summary.links", lang))
+                    + html_table(header, body, cls="pe-links"), "pe-links-section")
+
+
+def metadata_section(ctx: ReportContext, *, generated: date | None = None) -> str:
+    """四、plan, evaluation year, data fingerprint, package version, date."""
+    from analysis import __version__
+
+    lang = ctx.lang
+    facts = [
+        (t("meta.plan", lang), f"{plan_name(ctx)} ({ctx.plan})"),
+        (t("meta.eval_year", lang), f"{ctx.eval_year} · {eval_kind(ctx)}"),
+        (t("meta.tau", lang), fmt_share(ctx.tau, lang)),
+        (t("meta.band", lang), f"{ctx.band:g}"),
+        (t("meta.data_fingerprint", lang), ctx.fingerprint[:16]),
+        (t("meta.package_version", lang), __version__),
+        (t("meta.generated", lang), (generated or date.today()).isoformat()),
+    ]
+    body = html_table([esc(t("col.item", lang)), esc(t("col.value", lang))],
+                      [[esc(k), esc(v)] for k, v in facts], cls="pe-meta-table")
+    return _section(_h(2, t("sec.summary.meta", lang)) + body, "pe-meta-section")
+
+
+# --------------------------------------------------------------------------- rendering
+
