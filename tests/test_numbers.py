@@ -4,8 +4,10 @@ import math
 
 import pytest
 
+from analysis.core import rules
 from analysis.core.errors import AnalysisError
-from analysis.core.quantities import format_quantity, parse_quantity, parse_values
+from analysis.core.quantities import RULE_PHRASES, parse_quantity, parse_values
+from analysis.evaluate.yearly import RuleResult, normalise_rule
 
 
 @pytest.mark.parametrize(
@@ -63,11 +65,64 @@ def test_missing_markers_are_missing_not_zero(text):
 @pytest.mark.parametrize(
     ("text", "rule"),
     [("逐年只增不减", "non_decreasing"), ("只增不减", "non_decreasing"), ("全覆盖", "full_coverage"),
-     ("完成", "completed")],
+     ("完成", "completed"), ("逐年下降", "decreasing"), ("逐年只减不增", "non_increasing"),
+     ("逐年增长", "increasing")],
 )
 def test_rules_are_rules_not_numbers(text, rule):
     q = parse_quantity(text)
     assert q.kind == "rule" and q.rule == rule and q.value is None
+
+
+# ------------------------------------------------------------------ the one table of rule words
+
+
+def test_rule_table_is_what_the_parser_reads_longest_phrase_first():
+    assert RULE_PHRASES == rules.PHRASES
+    phrases = [phrase for phrase, _ in rules.PHRASES]
+    assert len(phrases) == len(set(phrases))
+    for i, shorter in enumerate(phrases):
+        # a phrase inside a longer one comes after it (逐年只增不减 before 只增不减)
+        assert not any(shorter in longer for longer in phrases[i + 1:] if longer != shorter)
+    assert phrases.index("逐年只增不减") < phrases.index("只增不减")
+    for phrase, code in rules.PHRASES:
+        assert parse_quantity(phrase).rule == code
+        assert parse_quantity(f"确保{phrase}").rule == code
+
+
+def test_yearly_and_other_rules():
+    assert rules.YEARLY_RULES == ("non_decreasing", "increasing", "non_increasing", "decreasing")
+    assert {r.code for r in rules.RULES if not r.yearly} == {"full_coverage", "completed"}
+    assert [rules.rule(code).step for code in rules.YEARLY_RULES] == ["ge", "gt", "le", "lt"]
+    for r in rules.RULES:
+        assert r.phrases and r.zh and r.en
+    with pytest.raises(AnalysisError, match="unknown rule"):
+        rules.rule("sometimes")
+
+
+def test_evaluation_accepts_every_yearly_phrase_and_code():
+    for r in rules.RULES:
+        if not r.yearly:
+            continue
+        assert normalise_rule(r.code) == r.code
+        for phrase in r.phrases:
+            assert normalise_rule(phrase) == r.code
+            assert normalise_rule(f"确保{phrase}") == r.code
+        zh = RuleResult(r.code, True, (2020, 2021)).describe("zh")
+        en = RuleResult(r.code, True, (2020, 2021)).describe("en")
+        assert r.zh in zh and r.en in en
+
+
+@pytest.mark.parametrize("text", ["full_coverage", "全覆盖", "completed", "建成"])
+def test_evaluation_refuses_rules_it_cannot_check_year_by_year(text):
+    with pytest.raises(AnalysisError, match="not checked year by year") as info:
+        normalise_rule(text)
+    assert info.value.column == "rule" and info.value.text == text
+
+
+def test_unknown_rule_words_are_refused():
+    with pytest.raises(AnalysisError, match="unknown rule") as info:
+        normalise_rule("sometimes up")
+    assert "逐年下降" in str(info.value)  # the message lists the year-by-year words
 
 
 def test_plain_numbers_pass_through():
@@ -114,13 +169,6 @@ def test_pair_unit_printed_once_applies_to_both():
 def test_single_value_through_parse_values():
     (only,) = parse_values("5.6万")
     assert only.value == 56000
-
-
-def test_format_quantity():
-    assert format_quantity(0.5332, "fraction", digits=2) == "53.32%"
-    assert format_quantity(0.98, "fraction", "ge") == "≥98.0%"
-    assert format_quantity(55210.0, "") == "55,210"
-    assert format_quantity(None, "") == "—"
 
 
 def test_cells_read_blanks_alike():

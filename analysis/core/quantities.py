@@ -6,7 +6,8 @@ The rules, in the order they apply:
 1. Text is normalised with Unicode NFKC (full-width digits and signs become ASCII), thousands
    separators are dropped and footnote markers such as ``[5]`` or ``〔1〕`` are removed.
 2. Empty text and dash-like markers (``—``, ``-``, ``…``, ``/``) are **missing**, never zero.
-3. Rule phrases (``逐年只增不减``, ``全覆盖``, ``完成``…) are **rules**, not numbers: ``kind="rule"``.
+3. Rule phrases (``逐年只增不减``, ``全覆盖``, ``完成``…; the table is :mod:`analysis.core.rules`)
+   are **rules**, not numbers: ``kind="rule"``.
 4. Otherwise exactly one number must be present. Words before or after it set the comparator
    (``不低于``/``≥``/``以上`` → ``ge``; ``大于``/``>``/``超过`` → ``gt``; ``不超过``/``≤``/``以下`` → ``le``;
    ``小于``/``<``/``低于`` → ``lt``; ``约``/``左右`` → ``approx``; nothing → ``eq``). As in Chinese
@@ -31,6 +32,7 @@ import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
+from analysis.core import rules
 from analysis.core.errors import AnalysisError
 
 COMPARATORS = ("eq", "ge", "gt", "le", "lt", "approx")
@@ -41,22 +43,9 @@ MISSING_MARKERS = frozenset(
      "不详", "无数据", "暂无"}
 )
 
-# Phrase → rule id. Longer phrases first so that 逐年只增不减 wins over 只增不减.
-RULE_PHRASES: tuple[tuple[str, str], ...] = (
-    ("逐年只增不减", "non_decreasing"),
-    ("只增不减", "non_decreasing"),
-    ("逐年不减", "non_decreasing"),
-    ("不低于上年", "non_decreasing"),
-    ("逐年增长", "increasing"),
-    ("逐年提高", "increasing"),
-    ("全覆盖", "full_coverage"),
-    ("全部完成", "completed"),
-    ("完成", "completed"),
-    ("核准", "completed"),
-    ("建成", "completed"),
-    ("通过验收", "completed"),
-    ("创建成功", "completed"),
-)
+# Phrase → rule code, longest first (逐年只增不减 wins over 只增不减); the table is
+# analysis.core.rules, shared with the evaluation.
+RULE_PHRASES: tuple[tuple[str, str], ...] = rules.PHRASES
 
 # Comparator words. Prefixes are matched before the number, suffixes after it.
 PREFIX_COMPARATORS: tuple[tuple[str, str], ...] = (
@@ -159,9 +148,9 @@ def _parse_text(original: str) -> Quantity:
 
     numbers = _NUMBER.findall(text)
     if not numbers:
-        for phrase, rule in RULE_PHRASES:
-            if phrase in text:
-                return Quantity(text=original, kind="rule", rule=rule)
+        found = rules.match_phrase(text)
+        if found is not None:
+            return Quantity(text=original, kind="rule", rule=found.code)
         raise AnalysisError("cannot read a quantity (no number and no known rule)", text=original)
     if len(numbers) > 1:
         raise AnalysisError(
@@ -257,15 +246,3 @@ def parse_values(text: object) -> tuple[Quantity, ...]:
             )
         )
     return tuple(result)
-
-
-def format_quantity(value: float | None, unit: str, comparator: str = "eq", digits: int = 1) -> str:
-    """Human-readable value for reports: fractions as %, counts with thousands separators."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    symbol = "" if comparator == "eq" else COMPARATOR_SYMBOLS.get(comparator, "")
-    if unit == "fraction":
-        return f"{symbol}{value * 100:.{digits}f}%"
-    if float(value).is_integer():
-        return f"{symbol}{int(value):,}"
-    return f"{symbol}{value:,.{digits}f}"

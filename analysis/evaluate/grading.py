@@ -8,14 +8,13 @@ from dataclasses import dataclass, field
 
 from analysis.core.cells import cell_number as _num
 from analysis.core.cells import cell_text as _text
-from analysis.core.comparators import (  # noqa: F401 - part of this module's API
+from analysis.core.comparators import (
     APPROX_TOLERANCE,
-    COMPARATORS,
-    DIRECTIONS,
     meets,
     resolve_comparator,
 )
 from analysis.core.errors import AnalysisError
+from analysis.core.formatting import format_number
 from analysis.evaluate.rule import DEFAULT_BAND, expected_progress, time_progress
 
 BINDING = "约束性"
@@ -42,15 +41,6 @@ class Grade:
         """Add a note in both languages."""
         self.notes_zh.append(zh)
         self.notes_en.append(en)
-
-
-def _fmt(value: float, unit: str | None = None) -> str:
-    """A number for a note: a fraction unit as a percentage, else plain digits (no 1e+04)."""
-    if _text(unit) in ("fraction", "%", "percent"):
-        return f"{value * 100:.2f}".rstrip("0").rstrip(".") + "%"
-    if float(value).is_integer():
-        return f"{int(value)}"
-    return f"{value:.4f}".rstrip("0").rstrip(".")
 
 
 def grade_target(
@@ -114,11 +104,12 @@ def grade_target(
             grade.code = "lagging"
             if comparator == "approx":
                 above = actual > final_value
+                shown, margin = format_number(final_value, unit), format_number(tolerance, "fraction")
                 grade.note(
                     f"基期已在目标区间内，现{'高于' if above else '低于'}目标区间"
-                    f"（{_fmt(final_value, unit)}±{tolerance * 100:g}%）",
+                    f"（{shown}±{margin}）",
                     f"within the target range at baseline, now {'above' if above else 'below'} "
-                    f"it ({_fmt(final_value, unit)} ± {tolerance * 100:g}%)",
+                    f"it ({shown} ± {margin})",
                 )
             else:
                 grade.note("基期已达到目标，但未能保持", "target met at baseline but no longer held")
@@ -163,7 +154,7 @@ def grade_target(
             actual, midterm_value, resolve_comparator(midterm_comparator, direction),
             tolerance=tolerance,
         )
-        shown = _fmt(midterm_value, unit)
+        shown = format_number(midterm_value, unit)
         grade.note(
             f"对照规划中期值 {shown}：" + ("已达到" if midterm_met else "未达到"),
             f"plan's mid-term value {shown}: " + ("met" if midterm_met else "not met"),

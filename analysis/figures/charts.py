@@ -28,6 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 
+from analysis.core.formatting import format_number, format_share, is_count_unit
 from analysis.core.i18n import LabelTable
 
 LABELS = LabelTable(Path(__file__).resolve().parent / "resources" / "labels.csv")
@@ -176,11 +177,11 @@ def integer_year_axis(ax: Axes, axis: str = "x") -> Axes:
 
 
 def value_axis(ax: Axes, unit: str | None) -> Axes:
-    """Format the y axis for a unit: percentages for fractions, grouped digits otherwise."""
-    if unit == "fraction":
-        ax.yaxis.set_major_formatter(mticker.PercentFormatter(xmax=1.0, decimals=0))
-    else:
-        ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _p: f"{v:,.0f}"))
+    """Format the y axis for a unit as the tables do (:func:`format_number`): percentages for
+    fractions, whole numbers (on whole-number ticks) for counts, grouped digits otherwise."""
+    if is_count_unit(unit):
+        ax.yaxis.set_major_locator(mticker.MaxNLocator(integer=True))
+    ax.yaxis.set_major_formatter(mticker.FuncFormatter(lambda v, _p: format_number(v, unit)))
     return ax
 
 
@@ -273,7 +274,7 @@ def grade_heatmap(
             ax.add_patch(Rectangle((j, i), 1, 1, facecolor=face, alpha=alpha,
                                    edgecolor="white", linewidth=2))
             strong = count > 0 and alpha > 0.75 and code in _DARK_BACKGROUNDS
-            ax.text(j + 0.5, i + 0.5, f"{int(count)}", ha="center", va="center",
+            ax.text(j + 0.5, i + 0.5, format_number(count, "units"), ha="center", va="center",
                     color="#ffffff" if strong else "#111111", fontsize=11)
     ax.set_xlim(0, len(codes))
     ax.set_ylim(values.shape[0], 0)
@@ -292,23 +293,39 @@ def grade_heatmap(
 
 
 def series_chart(ax: Axes, series: pd.DataFrame, *, title: str | None = None,
-                 unit: str | None = None, lang: str = "zh", label: str | None = None) -> Axes:
-    """A plain yearly line (``year, value``) with integer years, e.g. a 2016-2020 series."""
+                 unit: str | None = None, lang: str = "zh", label: str | None = None,
+                 value_label: str | None = None) -> Axes:
+    """A plain yearly line (``year, value``) with integer years, e.g. a 2016-2020 series.
+
+    ``value_label`` names the value axis (e.g. ``亿元`` when the values are drawn in the unit
+    the plan prints).
+    """
     data = _observed_frame(series)
     ax.plot(data["year"], data["value"], color=OBSERVED_COLOUR, marker="o", markersize=4,
             label=label)
+    if value_label:
+        ax.set_ylabel(value_label)
     return _finish_year_axes(ax, title=title, unit=unit, lang=lang, legend=bool(label))
 
 
 def rule_bars(ax: Axes, series: pd.DataFrame, *, title: str | None = None,
               unit: str | None = None, lang: str = "zh") -> Axes:
-    """Yearly bars coloured by whether the value rose on the previous year (一个“只增不减” rule)."""
+    """Yearly bars coloured by whether each year met its rule.
+
+    ``series`` has ``year, value`` and ``met`` (True / False / missing, e.g. from
+    :func:`analysis.report.safeguards.rule_years`, which tests the target's own rule); without
+    ``met`` a bar is met when the value did not fall (逐年只增不减).
+    """
     data = _observed_frame(series)
-    change = data["value"].diff()
+    if "met" in series.columns:
+        marks = dict(zip(pd.to_numeric(series["year"]).astype(int), series["met"], strict=True))
+        met = [marks.get(int(year)) for year in data["year"]]
+    else:
+        met = [None if pd.isna(c) else bool(c >= 0) for c in data["value"].diff()]
     colours = [
-        GRADE_COLOURS["no_data"] if pd.isna(c) else
-        (GRADE_COLOURS["achieved"] if c >= 0 else GRADE_COLOURS["lagging"])
-        for c in change
+        GRADE_COLOURS["no_data"] if m is None or pd.isna(m) else
+        (GRADE_COLOURS["achieved"] if bool(m) else GRADE_COLOURS["lagging"])
+        for m in met
     ]
     ax.bar(data["year"], data["value"], color=colours)
     ax.legend(handles=[Patch(color=GRADE_COLOURS["achieved"], label=t("fig.rule_met", lang)),
@@ -327,7 +344,7 @@ def progress_chart(ax: Axes, names: Sequence[str], progress: Sequence[float],
               for p in progress]
     ax.barh(positions, values, color=[grade_colour(g) for g in grades])
     ax.axvline(tau, color=OBSERVED_COLOUR, linestyle="--", linewidth=1,
-               label=f"{t('fig.tau', lang)} {tau:.0%}")
+               label=f"{t('fig.tau', lang)} {format_share(tau, lang)}")
     if expected is not None:
         marks = [(pos, float(e)) for pos, e in zip(positions, expected, strict=True)
                  if e is not None and not pd.isna(e)]

@@ -3,12 +3,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
+from analysis.core.formatting import (
+    PrintedUnit,
+    format_as_printed,
+    format_number,
+    printed_unit,
+)
 from analysis.report.context import ReportContext
-from analysis.report.html import _h, _missing, _p, esc, fmt_number, html_table
+from analysis.report.html import _h, _missing, _p, esc, html_table
 from analysis.report.i18n import t
 from analysis.report.plan_labels import _indicator_name, _level_label
 
@@ -29,7 +36,7 @@ def baseline_block(ctx: ReportContext) -> str:
               esc(t("col.source", lang))]
     body = []
     for _, r in rows.iterrows():
-        unit = r["unit"]
+        unit, printed = r["unit"], r.get("printed")
         status = {"match": "text.baseline_match", "differs": "text.baseline_mismatch",
                   "missing": "text.baseline_missing"}[r["status"]]
         code = {"match": "achieved", "differs": "lagging", "missing": "no_data"}[r["status"]]
@@ -39,9 +46,9 @@ def baseline_block(ctx: ReportContext) -> str:
         body.append([
             esc(r["name"] if lang == "zh" else r.get("name_en") or r["name"]),
             esc(_level_label(r["level"], lang)),
-            esc(fmt_number(r["plan_value"], unit, lang=lang)),
-            esc(fmt_number(r["returns_value"], unit, lang=lang)),
-            esc(fmt_number(r["difference"], unit, lang=lang)),
+            esc(format_as_printed(r["plan_value"], unit, printed, lang=lang)),
+            esc(format_as_printed(r["returns_value"], unit, printed, lang=lang)),
+            esc(format_as_printed(r["difference"], unit, printed, lang=lang, signed=True)),
             badge, esc(r["source"]),
         ])
     return "".join(parts) + html_table(header, body, cls="pe-baseline")
@@ -51,7 +58,7 @@ def baseline_reconciliation(targets: pd.DataFrame, history: pd.DataFrame,
                             indicators: pd.DataFrame, base_year: int) -> pd.DataFrame:
     """One row per base-year value the plan states, with the returns' value for that year.
 
-    Status ``match`` when they agree within rounding (0.05 percentage points for fractions,
+    ``printed`` keeps the plan's own text (``12.48亿元``) so the values show in its unit. Status ``match`` when they agree within rounding (0.05 percentage points for fractions,
     0.5 % otherwise), ``differs`` when not, ``missing`` when the returns lack the value.
     """
     stated: list[dict[str, Any]] = []
@@ -62,7 +69,7 @@ def baseline_reconciliation(targets: pd.DataFrame, history: pd.DataFrame,
             stated.append({"name": r.get("name_zh", ""), "name_en": r.get("name_en", ""),
                            "level": r.get("level"), "indicator": r.get("indicator"),
                            "unit": r.get("unit"), "plan_value": float(r["baseline_value"]),
-                           "source": r.get("source", "")})
+                           "printed": r.get("baseline_text"), "source": r.get("source", "")})
     if len(history):
         for _, r in history[pd.to_numeric(history["year"], errors="coerce") == base_year].iterrows():
             if _missing(r.get("value")):
@@ -71,7 +78,7 @@ def baseline_reconciliation(targets: pd.DataFrame, history: pd.DataFrame,
                            "name_en": _indicator_name(r.get("indicator"), "en"),
                            "level": r.get("level"), "indicator": r.get("indicator"),
                            "unit": r.get("unit"), "plan_value": float(r["value"]),
-                           "source": r.get("source", "")})
+                           "printed": r.get("value_text"), "source": r.get("source", "")})
     frame = pd.DataFrame(stated)
     if not len(frame):
         return frame
@@ -101,7 +108,11 @@ def baseline_reconciliation(targets: pd.DataFrame, history: pd.DataFrame,
 
 
 def series_block(ctx: ReportContext) -> str:
-    """Series the plan quotes for the years before the base year (e.g. 2016–2020)."""
+    """Series the plan quotes for the years before the base year (e.g. 2016–2020).
+
+    Values show in the unit the plan prints them in (``12.48亿元``, not 124800 万元), in the
+    table and on the chart, so they agree with the caption quoting the plan's source.
+    """
     from analysis.figures.charts import figure_html, new_figure, series_chart
 
     lang = ctx.lang
@@ -124,15 +135,29 @@ def series_block(ctx: ReportContext) -> str:
             f"{name} ({_level_label(level, lang)})"
         years = sorted(int(y) for y in group["year"])
         header = [esc(t("col.year", lang))] + [str(y) for y in years]
-        by_year = dict(zip(group["year"].astype(int), group["value"], strict=True))
-        row = [esc(title)] + [esc(fmt_number(by_year[y], unit, lang=lang)) for y in years]
+        texts = group["value_text"] if "value_text" in group.columns else [None] * len(group)
+        cells = {int(y): format_as_printed(v, unit, text, lang=lang)
+                 for y, v, text in zip(group["year"], group["value"], texts, strict=True)}
+        row = [esc(title)] + [esc(cells[y]) for y in years]
         parts.append(html_table(header, [row], cls="pe-series"))
         fig, ax = new_figure(6.0, 2.8)
-        series_chart(ax, group[["year", "value"]], title=title, unit=unit, lang=lang)
+        points = group[["year", "value"]].copy()
+        shown = _common_printed_unit(unit, texts)
+        if shown is not None:  # draw in the unit the table and the caption use (亿元)
+            points["value"] = pd.to_numeric(points["value"]) / shown.factor
+        series_chart(ax, points, title=title, unit=None if shown else unit, lang=lang,
+                     value_label=shown.label(lang) if shown else None)
         source = group["source"].dropna().astype(str)
         parts.append(figure_html(fig, alt=title, caption=t("text.source", lang, source=source.iloc[0])
                                  if len(source) else None))
     return "".join(parts)
+
+
+def _common_printed_unit(unit: str | None, texts: Iterable[object]) -> PrintedUnit | None:
+    """The unit every value of a series is printed in (亿元), None when they differ or have none."""
+    shown = [printed_unit(unit, text) for text in texts]
+    first = shown[0] if shown else None
+    return first if first and all(u and u.word == first.word for u in shown) else None
 
 
 def births_block(ctx: ReportContext) -> str:
@@ -155,8 +180,9 @@ def births_block(ctx: ReportContext) -> str:
     first, last = data.iloc[0], data.iloc[-1]
     change = float(last["value"]) / float(first["value"]) - 1 if float(first["value"]) else 0.0
     parts.append(_p(t("text.births", lang, first=int(first["year"]), last=int(last["year"]),
-                      v_first=fmt_number(first["value"]), v_last=fmt_number(last["value"]),
-                      change=f"{change:+.1%}")))
+                      v_first=format_number(first["value"], "persons"),
+                      v_last=format_number(last["value"], "persons"),
+                      change=format_number(change, "fraction", signed=True))))
     fig, ax = new_figure(6.0, 2.8)
     series_chart(ax, data, title=t("fig.births.title", lang), unit="persons", lang=lang)
     parts.append(figure_html(fig, alt=t("fig.births.title", lang)))

@@ -7,12 +7,11 @@ such as ``<script>`` shows as text.
 from __future__ import annotations
 
 import html
-import math
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from analysis.report.i18n import has, t
+from analysis.core.formatting import format_number, format_share, format_target
 
 # --------------------------------------------------------------------------- basics
 
@@ -38,44 +37,11 @@ def _missing(value: object) -> bool:
         return False
 
 
-def fmt_number(value: object, unit: str | None = None, *, lang: str = "zh") -> str:
-    """A value for display: fractions as percentages, counts with digit grouping.
-
-    ``0.5332`` with unit ``fraction`` → ``53.32%``; ``25857`` → ``25,857``; missing → ``—``.
-    The result is plain text (not escaped).
-    """
-    if _missing(value):
-        return t("misc.dash", lang)
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return str(value)
-    if unit == "fraction":
-        return f"{_trim(number * 100, 2)}%"
-    if math.isfinite(number) and number == round(number) and abs(number) < 1e15:
-        return f"{int(round(number)):,}"
-    return _trim(number, 2, grouping=True)
-
-
-def _trim(number: float, decimals: int, *, grouping: bool = False) -> str:
-    text = f"{number:,.{decimals}f}" if grouping else f"{number:.{decimals}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def fmt_share(value: object, lang: str = "zh") -> str:
-    """A fraction as a whole percentage (``0.6`` → ``60%``); missing → ``—``."""
-    if _missing(value):
-        return t("misc.dash", lang)
-    return f"{float(value) * 100:.0f}%"  # type: ignore[arg-type]
-
-
-def fmt_target(value: object, comparator: object, unit: str | None, lang: str) -> str:
-    """A target with its comparator, e.g. ``≥98%``; plain text."""
-    if _missing(value):
-        return t("misc.dash", lang)
-    key = f"cmp.{comparator}"
-    prefix = t(key, lang) if isinstance(comparator, str) and comparator and has(key) else ""
-    return f"{prefix}{fmt_number(value, unit, lang=lang)}"
+# Numbers are formatted in one place, :mod:`analysis.core.formatting`; these names are kept
+# for the sections and notebooks that use them.
+fmt_number = format_number
+fmt_share = format_share
+fmt_target = format_target
 
 
 def grade_label(code: object, lang: str = "zh", *, final: bool = False) -> str:

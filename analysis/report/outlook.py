@@ -7,8 +7,9 @@ from typing import Any
 
 import pandas as pd
 
+from analysis.core.formatting import format_number
 from analysis.report.context import MAX_FANS, ReportContext
-from analysis.report.html import _h, _missing, _p, _section, esc, fmt_number, html_table
+from analysis.report.html import _h, _missing, _p, _section, esc, html_table
 from analysis.report.i18n import t
 from analysis.report.indicators import _numeric_rows, _short
 from analysis.report.plan_labels import _level_label, _name, _units
@@ -123,7 +124,7 @@ def _backtest_parts(ctx: ReportContext, indicator: str, level: str) -> tuple[str
             bt = bt.iloc[(pd.to_numeric(bt["horizon"]) - horizon).abs().argsort()[:1]]
             mape = bt.iloc[0]["mape"]
             if not _missing(mape):
-                error = f"h={int(bt.iloc[0]['horizon'])}: {float(mape):.1%}"
+                error = f"h={int(bt.iloc[0]['horizon'])}: {format_number(mape, 'fraction')}"
     return method, error
 
 
@@ -157,7 +158,7 @@ def teacher_block(ctx: ReportContext) -> str:
         at_target = group[pd.to_numeric(group["year"], errors="coerce") == ctx.target_year]
         for _, r in (at_target if len(at_target) else group.tail(1)).iterrows():
             body.append([esc(label), str(int(r["year"]))] + [
-                esc(fmt_number(r.get(c), "persons", lang=lang))
+                esc(format_number(r.get(c), "persons", lang=lang))
                 for c in ("enrolment", "demand", "supply_continuing", "hires_needed", "gap")])
     parts.append(html_table(header, body, cls="pe-teachers"))
     return "".join(parts)
@@ -189,7 +190,7 @@ def recommendations(ctx: ReportContext, rows: pd.DataFrame) -> list[str]:
             hires = pd.to_numeric(group["hires_needed"], errors="coerce").sum()
             if hires > 0:
                 out.append(t("text.reco.teachers", lang, year=ctx.target_year,
-                             level=_level_label(level, lang), hires=fmt_number(round(hires))))
+                             level=_level_label(level, lang), hires=format_number(hires, "persons")))
     return out or [t("text.reco.none", lang)]
 
 

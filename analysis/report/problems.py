@@ -7,6 +7,7 @@ import re
 
 import pandas as pd
 
+from analysis.core.formatting import format_number, format_share, format_target
 from analysis.report.context import MAX_LIST, ReportContext
 from analysis.report.html import (
     _h,
@@ -14,9 +15,6 @@ from analysis.report.html import (
     _p,
     _section,
     esc,
-    fmt_number,
-    fmt_share,
-    fmt_target,
     html_table,
 )
 from analysis.report.i18n import has, t
@@ -43,10 +41,10 @@ def problems_section(ctx: ReportContext, *, whole_plan: bool = False) -> str:
             items.append(t("text.lagging_item", lang, name=_name(r, lang),
                            level=_level_label(r.get("level"), lang),
                            target_label=t(which, lang),
-                           actual=fmt_number(r.get("actual"), unit, lang=lang),
-                           target=fmt_target(target, r.get("comparator"), unit, lang),
-                           progress=fmt_share(r.get("progress"), lang),
-                           tau=fmt_share(ctx.tau, lang)))
+                           actual=format_number(r.get("actual"), unit, lang=lang),
+                           target=format_target(target, r.get("comparator"), unit, lang),
+                           progress=format_share(r.get("progress"), lang),
+                           tau=format_share(ctx.tau, lang)))
         parts.append("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>")
     else:
         parts.append(_p(t("text.no_lagging", lang)))

@@ -5,44 +5,84 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.core.errors import AnalysisError
+from analysis.core.formatting import format_change, format_number
+from analysis.evaluate.yearly import check_rule, normalise_rule
 from analysis.report.context import ReportContext
-from analysis.report.html import _h, _missing, _p, esc, fmt_number, grade_badge, html_table
+from analysis.report.html import _h, _missing, _p, esc, grade_badge, html_table
 from analysis.report.i18n import t
 from analysis.report.indicators import _milestone_rows
 from analysis.report.plan_labels import _name, _target_row, _units
 
 
 def rule_years(indicators: pd.DataFrame, indicator: str, level: str | None,
-               first_year: int, last_year: int) -> pd.DataFrame:
-    """Year-by-year test of a “逐年只增不减” rule: ``year, value, change, met``.
+               first_year: int, last_year: int, rule: str = "non_decreasing", *,
+               history: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Year-by-year test of a target's rule (逐年只增不减, 逐年下降 …): ``year, value, change, met``.
 
-    ``met`` is True when the value is not lower than the year before, NA for the first year
-    or when a value is missing.
+    The test is :func:`analysis.evaluate.yearly.check_rule`'s, the one that graded the target:
+    each year with a value is compared with the previous year that has one, ``change`` is the
+    difference and ``met`` is False for a year that broke ``rule``; both are NA for the first
+    year with a value and for years without one. ``history`` (the plan's quoted values) fills
+    years the returns lack, as the grading does.
     """
-    data = indicators[indicators["indicator"].astype(str) == indicator] if len(indicators) else \
-        pd.DataFrame(columns=["year", "value", "level"])
-    if level is not None and len(data) and (data["level"].astype(str) == level).any():
-        data = data[data["level"].astype(str) == level]
-    data = data.copy()
-    data["year"] = pd.to_numeric(data["year"], errors="coerce")
-    data = data[(data["year"] >= first_year) & (data["year"] <= last_year)]
-    by_year = data.groupby("year")["value"].sum(min_count=1) if len(data) else pd.Series(dtype=float)
+    by_year = _yearly_values(indicators, indicator, level, first_year, last_year)
+    if history is not None:
+        quoted = _yearly_values(history, indicator, level, first_year, last_year)
+        by_year = by_year.combine_first(quoted) if len(by_year) else quoted
     years = list(range(first_year, last_year + 1))
-    values = [by_year.get(y) for y in years]
-    changes: list[float | None] = [None]
-    met: list[bool | None] = [None]
-    for previous, current in zip(values, values[1:], strict=False):
-        if _missing(previous) or _missing(current):
+    values = [None if _missing(by_year.get(y)) else float(by_year[y]) for y in years]
+    result = check_rule(pd.Series({y: v for y, v in zip(years, values, strict=True)
+                                   if v is not None}, dtype="float64"), rule, years=years)
+    changes: list[float | None] = []
+    met: list[bool | None] = []
+    previous: float | None = None
+    for year, value in zip(years, values, strict=True):
+        if value is None or previous is None:
             changes.append(None)
             met.append(None)
         else:
-            changes.append(float(current) - float(previous))
-            met.append(bool(float(current) >= float(previous)))
+            changes.append(value - previous)
+            met.append(year not in result.broken_years)
+        if value is not None:
+            previous = value
     return pd.DataFrame({"year": years, "value": values, "change": changes, "met": met})
 
 
+def _yearly_values(table: pd.DataFrame, indicator: str, level: str | None,
+                   first_year: int, last_year: int) -> pd.Series:
+    """One value per year of ``indicator`` (at ``level`` when the table has it)."""
+    if not len(table) or not {"indicator", "year", "value"} <= set(table.columns):
+        return pd.Series(dtype="float64")
+    data = table[table["indicator"].astype(str) == indicator]
+    if level is not None and len(data) and "level" in data.columns \
+            and (data["level"].astype(str) == level).any():
+        data = data[data["level"].astype(str) == level]
+    data = data.assign(year=pd.to_numeric(data["year"], errors="coerce"),
+                       value=pd.to_numeric(data["value"], errors="coerce"))
+    data = data[(data["year"] >= first_year) & (data["year"] <= last_year)]
+    if not len(data):
+        return pd.Series(dtype="float64")
+    sums = data.groupby(data["year"].astype(int))["value"].sum(min_count=1)
+    return sums.dropna().astype("float64")
+
+
+def _graded_rule(ctx: ReportContext, row: pd.Series) -> str:
+    """The rule that graded a rule row: its comparator (the rule code the evaluation wrote),
+    else the catalogue's ``rule`` column, else 逐年只增不减 (the evaluation's default)."""
+    for candidate in (row.get("comparator"), _target_row(ctx, str(row.get("key"))).get("rule")):
+        if _missing(candidate) or not str(candidate).strip():
+            continue
+        try:
+            return normalise_rule(candidate)
+        except AnalysisError:
+            continue
+    return "non_decreasing"
+
+
 def funding_rules_block(ctx: ReportContext) -> str:
-    """Each rule row of the chapter tested year by year from the base year to eval year."""
+    """Each rule row of the chapter tested year by year from the base year to eval year, by
+    the rule that graded it (so the marks agree with the grade)."""
     from analysis.figures.charts import figure_html, new_figure, rule_bars
 
     lang = ctx.lang
@@ -56,7 +96,9 @@ def funding_rules_block(ctx: ReportContext) -> str:
         indicator = str(rule.get("indicator"))
         level = None if _missing(rule.get("level")) else str(rule.get("level"))
         unit = units.get(str(rule.get("key")))
-        table = rule_years(indicators, indicator, level, ctx.base_year, ctx.eval_year)
+        history = ctx.tables.get("history")
+        table = rule_years(indicators, indicator, level, ctx.base_year, ctx.eval_year,
+                           _graded_rule(ctx, rule), history=history)
         name = _name(rule, lang)
         parts.append(f"<h4>{esc(name)}</h4>")
         if table["value"].isna().all():
@@ -64,17 +106,17 @@ def funding_rules_block(ctx: ReportContext) -> str:
             continue
         any_data = True
         header = [esc(t("col.year", lang))] + [str(y) for y in table["year"]]
-        value_row = [esc(t("col.value", lang))] + [esc(fmt_number(v, unit, lang=lang))
+        value_row = [esc(t("col.value", lang))] + [esc(format_number(v, unit, lang=lang))
                                                    for v in table["value"]]
-        change_row = [esc(t("col.change", lang))] + [esc(fmt_number(c, unit, lang=lang))
+        change_row = [esc(t("col.change", lang))] + [esc(format_change(c, unit, lang))
                                                      for c in table["change"]]
         met_row = [esc(t("col.met", lang))] + [
             esc(t("misc.dash", lang)) if i == 0 else _rule_badge(m, lang)
             for i, m in enumerate(table["met"])]
         parts.append(html_table(header, [value_row, change_row, met_row], cls="pe-rule"))
         fig, ax = new_figure(6.0, 2.6)
-        rule_bars(ax, table.dropna(subset=["value"])[["year", "value"]], title=name, unit=unit,
-                  lang=lang)
+        rule_bars(ax, table.dropna(subset=["value"])[["year", "value", "met"]], title=name,
+                  unit=unit, lang=lang)
         parts.append(figure_html(fig, alt=name))
     if not len(rules) or not any_data and not len(rules):
         parts.append(_p(t("text.no_funding", lang), "pe-note"))
