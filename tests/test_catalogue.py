@@ -7,7 +7,9 @@ chapters 2–4), not taken from the code.
 from __future__ import annotations
 
 import math
+import shutil
 
+import pandas as pd
 import pytest
 
 from analysis.clean.plan import (
@@ -17,8 +19,10 @@ from analysis.clean.plan import (
     load_plan,
     parse_catalogue,
 )
-from analysis.core import vocab
+from analysis.core import rules, vocab
 from analysis.core.paths import PROJECT_ROOT
+from analysis.evaluate import evaluate_plan
+from analysis.evaluate.rule import StatusRule
 
 PLAN_DIR = PROJECT_ROOT / "data" / "raw" / "kaiping"
 
@@ -257,3 +261,61 @@ def test_history_appendix_series(history):
         "10k_yuan"}
     years, values = _series(history, "share_education_expenditure")
     assert values == pytest.approx([0.3063, 0.291, 0.272, 0.2134])
+
+
+# ------------------------------------------------------------------ rule words, parser to grade
+
+# A hand-made series per year-by-year rule, 2020–2023, breaking the rule in 2022 only.
+BROKEN_IN_2022 = {
+    "non_decreasing": {2020: 10.0, 2021: 11.0, 2022: 10.5, 2023: 12.0},  # 11 → 10.5 falls
+    "increasing": {2020: 10.0, 2021: 11.0, 2022: 11.0, 2023: 12.0},  # 11 → 11 does not rise
+    "non_increasing": {2020: 10.0, 2021: 9.0, 2022: 9.5, 2023: 9.0},  # 9 → 9.5 rises
+    "decreasing": {2020: 10.0, 2021: 9.0, 2022: 9.5, 2023: 9.0},  # 9 → 9.5 does not fall
+}
+# … and one that keeps it every year.
+HELD = {
+    "non_decreasing": {2020: 10.0, 2021: 10.0, 2022: 11.0, 2023: 12.0},
+    "increasing": {2020: 10.0, 2021: 10.5, 2022: 11.0, 2023: 12.0},
+    "non_increasing": {2020: 10.0, 2021: 10.0, 2022: 9.0, 2023: 8.0},
+    "decreasing": {2020: 10.0, 2021: 9.5, 2022: 9.0, 2023: 8.0},
+}
+YEARLY_PHRASES = [(phrase, r.code) for r in rules.RULES if r.yearly for phrase in r.phrases]
+
+
+def _rule_catalogue_line(key: str, phrase: str) -> str:
+    return (f"{key},rule,4,4.2,,all,education_expenditure,教育支出{phrase},budget,预期性,rule,"
+            f",,{phrase},2025,第四章 二,教育支出{phrase}\n")
+
+
+def test_every_yearly_rule_phrase_is_in_the_table():
+    assert {code for _, code in YEARLY_PHRASES} == set(BROKEN_IN_2022) == set(HELD)
+    assert ("逐年下降", "decreasing") in YEARLY_PHRASES
+
+
+def test_every_yearly_rule_phrase_parses_and_is_graded(tmp_path):
+    for name in ("plan.yaml", "targets.csv", "history.csv"):
+        shutil.copy(PLAN_DIR / name, tmp_path / name)
+    keys = {f"s4.2.rule_{i}": (phrase, code) for i, (phrase, code) in enumerate(YEARLY_PHRASES)}
+    with open(tmp_path / "targets.csv", "a", encoding="utf-8") as handle:
+        for key, (phrase, _) in keys.items():
+            handle.write(_rule_catalogue_line(key, phrase))
+    parsed = parse_catalogue(load_catalogue(tmp_path))
+    rows = parsed[parsed["key"].isin(list(keys))].reset_index(drop=True)
+    assert len(rows) == len(keys)
+    assert list(rows["rule"]) == [code for _, code in keys.values()]
+
+    rule = StatusRule(base_year=2020, midterm_year=2023, target_year=2025, eval_year=2023)
+    for series, grade in ((BROKEN_IN_2022, "lagging"), (HELD, "on_track")):
+        for _, row in rows.iterrows():
+            values = series[row["rule"]]
+            indicators = pd.DataFrame({"year": list(values), "level": "all",
+                                       "indicator": "education_expenditure",
+                                       "value": list(values.values())})
+            out = evaluate_plan(rows[rows["key"] == row["key"]], indicators, rule).iloc[0]
+            assert out["grade"] == grade, (row["final_text"], out["note"])
+            assert out["comparator"] == row["rule"]
+            if grade == "lagging":
+                assert "未符合的年份：2022年" in out["note"], out["note"]
+                assert "broken in 2022" in out["note_en"], out["note_en"]
+            else:
+                assert "逐年检查均符合" in out["note"]

@@ -227,3 +227,28 @@ def test_parse_catalogue_reports_line_of_hand_made_frame():
     with pytest.raises(AnalysisError) as info:
         parse_catalogue(frame)
     assert info.value.row == 2 and info.value.column == "final_text"
+
+
+@pytest.mark.parametrize("words", ["全覆盖", "建成"])
+def test_rule_row_with_a_rule_not_checked_year_by_year_refused(plan_copy: Path, words: str):
+    # 全覆盖 and 建成 are rule words, but the evaluation checks rule rows year by year
+    line = _replace_in(plan_copy / "targets.csv", ",,,逐年只增不减,", f",,,{words},")
+    with pytest.raises(AnalysisError, match="not checked year by year") as info:
+        load_catalogue(plan_copy)
+    assert (info.value.row, info.value.column, info.value.text) == (line, "final_text", words)
+
+
+def test_parse_catalogue_refuses_a_rule_row_not_checked_year_by_year():
+    import pandas as pd
+
+    frame = pd.DataFrame([{
+        "key": "x", "kind": "rule", "chapter": 4, "section": "4.2", "task": "",
+        "level": "all", "indicator": "education_expenditure", "name_zh": "支出", "name_en": "e",
+        "attribute": "预期性", "measure": "rule", "baseline_text": "", "midterm_text": "",
+        "final_text": "全覆盖", "deadline": 2025, "source": "s", "quote": "q",
+    }])
+    with pytest.raises(AnalysisError, match="not checked year by year") as info:
+        parse_catalogue(frame)
+    assert info.value.row == 2 and info.value.column == "final_text"
+    frame.loc[0, "final_text"] = "逐年下降"
+    assert parse_catalogue(frame).loc[0, "rule"] == "decreasing"

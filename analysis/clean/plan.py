@@ -21,7 +21,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from analysis.core import vocab
+from analysis.core import rules, vocab
 from analysis.core.cells import cell_text as _text
 from analysis.core.errors import AnalysisError
 from analysis.core.quantities import Quantity, parse_values
@@ -501,9 +501,7 @@ def _check_catalogue_row(
         raise fail(f"measure '{measure}' does not fit kind '{kind}' (rule rows have measure "
                    "rule, milestone rows measure milestone)", "measure")
     vocab.check_level(row["level"], file=path, row=line, column="level")
-    indicators = row["indicator"].split("/")
-    for indicator in indicators:
-        vocab.check_indicator(indicator, file=path, row=line, column="indicator")
+    indicators = list(vocab.pair_ids(row["indicator"], file=path, row=line, column="indicator"))
     if len(indicators) > 1 and kind not in ("table", "target"):
         raise fail("only table and target rows may name a pair of indicators", "indicator")
     if "milestone" in indicators and kind != "milestone":
@@ -567,12 +565,24 @@ def _check_kind_values(kind: str, indicators: list[str], parsed: dict[str, tuple
                 raise fail("target rows need a number in final_text (or 全覆盖 for a share)",
                            "final_text")
     elif kind == "rule":
-        if not (len(final) == 1 and final[0].is_rule):
-            raise fail("rule rows need a rule such as 逐年只增不减 in final_text", "final_text")
+        problem = _rule_row_problem(final)
+        if problem:
+            raise fail(problem, "final_text")
     elif kind == "milestone":
         if any(q.is_number for q in final):
             raise fail("milestone rows take no number (use kind target for a counted goal)",
                        "final_text")
+
+
+def _rule_row_problem(final: tuple[Quantity, ...]) -> str | None:
+    """Why a rule row's final value is not a rule the evaluation checks year by year, or None."""
+    if not (len(final) == 1 and final[0].is_rule and final[0].rule):
+        return "rule rows need a rule such as 逐年只增不减 in final_text"
+    try:
+        rules.yearly_rule(final[0].rule)
+    except AnalysisError as exc:
+        return exc.problem
+    return None
 
 
 def parse_catalogue(catalogue: pd.DataFrame) -> pd.DataFrame:
@@ -582,8 +592,10 @@ def parse_catalogue(catalogue: pd.DataFrame) -> pd.DataFrame:
     becomes two rows keyed ``<key>.1`` and ``<key>.2`` with ``parent_key`` = ``<key>``; a
     comparator printed once applies to both halves. Values come from
     :func:`analysis.core.quantities.parse_values` (shares as fractions); ``direction`` and ``unit``
-    from the indicator dictionary; ``rule`` for rule phrases (``逐年只增不减`` →
-    ``non_decreasing``, ``全覆盖`` → ``full_coverage`` with final value 1.0 for shares).
+    from the indicator dictionary (:mod:`analysis.core.vocab`); ``rule`` for rule phrases
+    (:mod:`analysis.core.rules`: ``逐年只增不减`` → ``non_decreasing``, ``全覆盖`` →
+    ``full_coverage`` with final value 1.0 for shares). A ``rule`` row must name a rule that
+    the evaluation checks year by year.
     """
     file = catalogue.attrs.get("file", CATALOGUE_FILE)
     records: list[dict[str, object]] = []
@@ -598,7 +610,7 @@ def parse_catalogue(catalogue: pd.DataFrame) -> pd.DataFrame:
 
 
 def _target_records(row: pd.Series, *, file: object, line: int) -> list[dict[str, object]]:
-    indicators = str(row["indicator"]).split("/")
+    indicators = vocab.pair_ids(_text(row["indicator"]), file=file, row=line, column="indicator")
     n = len(indicators)
     parsed: dict[str, tuple[Quantity, ...]] = {}
     for column in VALUE_COLUMNS:
@@ -610,13 +622,15 @@ def _target_records(row: pd.Series, *, file: object, line: int) -> list[dict[str
             raise AnalysisError(f"{len(quantities)} value(s) for {n} indicator(s)", file=file,
                                 row=line, column=column, text=text)
         parsed[column] = quantities
+    if _text(row["kind"]) == "rule" and (problem := _rule_row_problem(parsed["final_text"])):
+        raise AnalysisError(problem, file=file, row=line, column="final_text",
+                            text=_text(row["final_text"]))
     halves = {c: _half_texts(parsed[c]) for c in VALUE_COLUMNS}
     names_zh = _split_names(_text(row["name_zh"]), n)
     names_en = _split_names(_text(row["name_en"]), n)
     key = _text(row["key"])
     records = []
     for i, indicator in enumerate(indicators):
-        vocab.check_indicator(indicator, file=file, row=line, column="indicator")
         base, mid, final = (parsed[c][i] for c in VALUE_COLUMNS)
         for q, column in ((base, "baseline_text"), (mid, "midterm_text"), (final, "final_text")):
             _check_unit(q, indicator, file=file, line=line, column=column)

@@ -33,7 +33,6 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -41,8 +40,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from analysis.core import vocab
 from analysis.core.errors import AnalysisError
-from analysis.core.paths import RESOURCES
 from analysis.core.quantities import Quantity, parse_quantity
 
 LAYOUT_FILE = "layout.yaml"
@@ -53,45 +52,26 @@ INDICATOR_COLUMNS = [
 ]
 FOOTNOTE_PREFIXES = ("注", "说明", "备注", "资料来源", "数据来源")
 UNIT_ROW = re.compile(r"^(?:计量)?单位[:：]\s*(.+)$")
-AGE_LEVEL = re.compile(r"^age_\d+_\d+$")
 
 
 # --------------------------------------------------------------------------- vocabulary
+# The vocabulary is analysis.core.vocab; these two mappings and the level test are kept for
+# the QA checks and the derived indicators, which read them as tables.
 
 
-def resource_rows(name: str) -> list[dict[str, str]]:
-    """Rows of a resource CSV as dicts of its leading columns.
-
-    Read with the csv module and truncated to the header's width, so that an unquoted comma
-    in a trailing free-text column cannot shift the ids.
-    """
-    with open(RESOURCES / name, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader)
-        return [dict(zip(header, row, strict=False)) for row in reader if row]
-
-
-@lru_cache(maxsize=1)
 def indicator_units() -> dict[str, str]:
-    """Canonical indicator id -> unit, from ``resources/indicators.csv``."""
-    return {row["indicator"]: row["unit"] for row in resource_rows("indicators.csv")}
+    """Canonical indicator id -> unit (from :mod:`analysis.core.vocab`)."""
+    return {indicator: info.unit for indicator, info in vocab.indicators().items()}
 
 
-@lru_cache(maxsize=1)
 def indicator_kinds() -> dict[str, str]:
-    """Canonical indicator id -> kind (count, share, rate, money)."""
-    return {row["indicator"]: row["kind"] for row in resource_rows("indicators.csv")}
-
-
-@lru_cache(maxsize=1)
-def level_ids() -> frozenset[str]:
-    """Canonical level ids from ``resources/levels.csv``."""
-    return frozenset(row["level"] for row in resource_rows("levels.csv"))
+    """Canonical indicator id -> kind (count, share, rate, money), from the vocabulary."""
+    return {indicator: info.kind for indicator, info in vocab.indicators().items()}
 
 
 def is_known_level(level: str) -> bool:
-    """A level id from levels.csv, or an age band ``age_<a>_<b>`` (population by age)."""
-    return level in level_ids() or bool(AGE_LEVEL.match(level))
+    """A level id from the vocabulary, or an age band ``age_<a>_<b>`` (population by age)."""
+    return vocab.is_level(level, allow_age_bands=True)
 
 
 def normalise_label(text: object) -> str:
@@ -244,11 +224,10 @@ def validate_layout(layout: LayoutMap, path: Path) -> None:
                     where = f"table {name!r}, row {row_label!r} × column {col_label!r}"
                     if indicator is None or level is None:
                         raise AnalysisError(f"{where} maps to no indicator or no level", file=path)
-                    if indicator not in indicator_units():
-                        raise AnalysisError(f"{where}: unknown indicator id", file=path,
-                                            text=indicator)
-                    if not is_known_level(level):
-                        raise AnalysisError(f"{where}: unknown level id", file=path, text=level)
+                    at_row, at_column = f"'{row_label}' (table '{name}')", f"'{col_label}'"
+                    vocab.check_indicator(indicator, file=path, row=at_row, column=at_column)
+                    vocab.check_level(level, file=path, row=at_row, column=at_column,
+                                      allow_age_bands=True)
 
 
 def resolve_key(spec: TableSpec, row: CellSpec, col: CellSpec) -> tuple[str | None, str | None]:
@@ -616,7 +595,7 @@ def cell_value(
         return None
     if quantity.is_rule or quantity.value is None:
         raise AnalysisError("text where a number was expected", text=raw)
-    unit = indicator_units()[indicator]
+    unit = vocab.unit(indicator)
     value = quantity.value
     if quantity.unit == "fraction":
         if unit != "fraction":
@@ -651,7 +630,7 @@ def read_table(grid: Grid, spec: TableSpec, name: str, year: int, plan: str) -> 
             continue
         records.append({
             "plan": plan, "year": year, "level": level, "indicator": indicator,
-            "value": value, "unit": indicator_units()[indicator],
+            "value": value, "unit": vocab.unit(indicator),
             "source_file": grid.file, "source_sheet": "" if grid.is_csv else grid.sheet,
             "source_cell": grid.cell_ref(row, col), "derived": False,
         })

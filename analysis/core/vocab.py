@@ -11,6 +11,11 @@ and expose the little structure the dictionaries carry:
   see :func:`composition`;
 * levels that are the sum of other levels (compulsory = primary + junior), see
   :func:`level_parts`.
+
+Every stage asks this module: an unknown id fails everywhere with the one message of
+:func:`unknown_indicator`, never with a default direction or unit. A pair id ``a/b`` (a
+catalogue pair row) is resolved here too (:func:`pair_ids`, :func:`resolve`): both ids must
+be known and the first decides direction, unit and kind.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from analysis.core.errors import AnalysisError
-from analysis.core.paths import RESOURCES
+from analysis.core.paths import PROJECT_ROOT, RESOURCES
 
 DIRECTIONS = ("higher", "lower", "neutral")
 AGE_BAND = re.compile(r"^age_\d+_\d+$")
@@ -34,6 +39,23 @@ LEVEL_PARTS: dict[str, tuple[str, ...]] = {
     "compulsory": ("primary", "junior"),
     "senior_secondary": ("senior_general", "vocational"),
 }
+
+
+def _shown(name: str) -> str:
+    """A resource file as a message names it (relative to the project when inside it)."""
+    path = RESOURCES / name
+    try:
+        return path.relative_to(PROJECT_ROOT).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+INDICATORS_FILE = _shown("indicators.csv")
+"""Where the indicator vocabulary lives, as error messages name it."""
+LEVELS_FILE = _shown("levels.csv")
+"""Where the level vocabulary lives, as error messages name it."""
+UNKNOWN_INDICATOR = f"unknown indicator id (see {INDICATORS_FILE})"
+UNKNOWN_LEVEL = f"unknown level id (see {LEVELS_FILE})"
 
 _SUM = re.compile(r"^\(?([a-z][a-z0-9_]*(?:\+[a-z][a-z0-9_]*)*)\)?$")
 
@@ -131,14 +153,23 @@ def is_level(level: object, *, allow_age_bands: bool = False) -> bool:
     return level in levels() or (allow_age_bands and AGE_BAND.match(level) is not None)
 
 
+def unknown_indicator(
+    indicator: object,
+    *,
+    file: str | Path | None = None,
+    row: int | str | None = None,
+    column: str | None = None,
+) -> AnalysisError:
+    """The one error for an unknown indicator id (names the id and :data:`INDICATORS_FILE`)."""
+    return AnalysisError(UNKNOWN_INDICATOR, file=file, row=row, column=column, text=indicator)
+
+
 def indicator_info(indicator: str) -> IndicatorInfo:
-    """The dictionary row of an indicator; AnalysisError for an unknown id."""
+    """The dictionary row of one indicator id; AnalysisError for an unknown id."""
     try:
         return indicators()[indicator]
     except (KeyError, TypeError):
-        raise AnalysisError(
-            "unknown indicator id (see analysis/resources/indicators.csv)", text=indicator
-        ) from None
+        raise unknown_indicator(indicator) from None
 
 
 def level_info(level: str) -> LevelInfo:
@@ -146,19 +177,49 @@ def level_info(level: str) -> LevelInfo:
     try:
         return levels()[level]
     except (KeyError, TypeError):
-        raise AnalysisError(
-            "unknown level id (see analysis/resources/levels.csv)", text=level
-        ) from None
+        raise AnalysisError(UNKNOWN_LEVEL, text=level) from None
+
+
+def pair_ids(
+    indicator: object,
+    *,
+    file: str | Path | None = None,
+    row: int | str | None = None,
+    column: str | None = None,
+) -> tuple[str, ...]:
+    """The ids of an id or of a pair ``a/b`` (catalogue pair rows); each must be known."""
+    if not isinstance(indicator, str):
+        raise unknown_indicator(indicator, file=file, row=row, column=column)
+    ids = tuple(indicator.split("/"))
+    for part in ids:
+        if not is_indicator(part):
+            raise unknown_indicator(part, file=file, row=row, column=column)
+    return ids
+
+
+def resolve(indicator: str) -> IndicatorInfo:
+    """The dictionary row that decides for an id or a pair ``a/b`` (the first id; both known)."""
+    return indicators()[pair_ids(indicator)[0]]
 
 
 def direction(indicator: str) -> str:
-    """``higher``, ``lower`` or ``neutral``: which way is better for the indicator."""
-    return indicator_info(indicator).direction
+    """``higher``, ``lower`` or ``neutral``: which way is better (a pair: its first id)."""
+    return resolve(indicator).direction
 
 
 def unit(indicator: str) -> str:
-    """The canonical unit of an indicator (``fraction``, ``persons``, ``10k_yuan`` …)."""
-    return indicator_info(indicator).unit
+    """The canonical unit (``fraction``, ``persons``, ``10k_yuan`` …; a pair: its first id)."""
+    return resolve(indicator).unit
+
+
+def kind(indicator: str) -> str:
+    """``count``, ``share``, ``rate`` or ``money`` (a pair: its first id)."""
+    return resolve(indicator).kind
+
+
+def is_share(indicator: str) -> bool:
+    """True for a share: a fraction that cannot pass 1 (a rate such as 毛入学率 can)."""
+    return kind(indicator) == "share"
 
 
 def indicator_name(indicator: str, lang: str = "zh") -> str:
@@ -176,13 +237,9 @@ def check_indicator(
     row: int | str | None = None,
     column: str | None = None,
 ) -> str:
-    """Return ``indicator`` if it is a canonical id, else raise AnalysisError at the location."""
+    """Return ``indicator`` if it is one canonical id, else raise AnalysisError at the location."""
     if not is_indicator(indicator):
-        known = ", ".join(sorted(indicators()))
-        raise AnalysisError(
-            f"unknown indicator id (known: {known})", file=file, row=row, column=column,
-            text=indicator,
-        )
+        raise unknown_indicator(indicator, file=file, row=row, column=column)
     return str(indicator)
 
 
@@ -196,10 +253,7 @@ def check_level(
 ) -> str:
     """Return ``level`` if it is a canonical id, else raise AnalysisError at the location."""
     if not is_level(level, allow_age_bands=allow_age_bands):
-        raise AnalysisError(
-            f"unknown level id (known: {', '.join(sorted(levels()))})",
-            file=file, row=row, column=column, text=level,
-        )
+        raise AnalysisError(UNKNOWN_LEVEL, file=file, row=row, column=column, text=level)
     return str(level)
 
 

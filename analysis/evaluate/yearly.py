@@ -1,41 +1,22 @@
 """Rules checked year by year (逐年只增不减 …).
+
+The rule words, their codes and the comparison each makes are the table in
+:mod:`analysis.core.rules`, which the catalogue parser reads too.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
 
+from analysis.core import rules
 from analysis.core.cells import cell_number as _num
 from analysis.core.cells import cell_text as _text
-from analysis.core.comparators import (  # noqa: F401 - part of this module's API
-    APPROX_TOLERANCE,
-    COMPARATORS,
-    DIRECTIONS,
-    meets,
-    resolve_comparator,
-)
-from analysis.core.errors import AnalysisError
 
-RULES: tuple[str, ...] = ("non_decreasing", "increasing", "non_increasing", "decreasing")
-_RULE_ALIASES: dict[str, str] = {
-    "non_decreasing": "non_decreasing", "逐年只增不减": "non_decreasing", "只增不减": "non_decreasing",
-    "逐年不减": "non_decreasing", "不降低": "non_decreasing",
-    "increasing": "increasing", "逐年增长": "increasing", "逐年提高": "increasing",
-    "逐年增加": "increasing",
-    "non_increasing": "non_increasing", "逐年只减不增": "non_increasing", "逐年不增": "non_increasing",
-    "decreasing": "decreasing", "逐年下降": "decreasing", "逐年减少": "decreasing",
-    "逐年降低": "decreasing",
-}
-_RULE_WORDS: dict[str, tuple[str, str]] = {
-    "non_decreasing": ("逐年只增不减", "no decrease year on year"),
-    "increasing": ("逐年增长", "an increase every year"),
-    "non_increasing": ("逐年只减不增", "no increase year on year"),
-    "decreasing": ("逐年下降", "a decrease every year"),
-}
+RULES: tuple[str, ...] = rules.YEARLY_RULES
+"""The codes of the year-by-year rules (``non_decreasing``, ``increasing`` …)."""
 
 # --------------------------------------------------------------------------------------------
 # Rules checked year by year
@@ -58,7 +39,8 @@ class RuleResult:
 
     def describe(self, lang: str = "zh") -> str:
         """One sentence naming the rule, the years checked and any breaks or gaps."""
-        zh_rule, en_rule = _RULE_WORDS[self.rule]
+        named = rules.rule(self.rule)
+        zh_rule, en_rule = named.words("zh"), named.words("en")
         if self.holds is None:
             return (
                 f"“{zh_rule}”：有数据的年份不足两年，无法检查"
@@ -84,19 +66,11 @@ class RuleResult:
 
 
 def normalise_rule(rule: object) -> str:
-    """The rule code (``non_decreasing`` …) for a code or the plan's Chinese words (逐年只增不减)."""
-    text = _text(rule)
-    code = _RULE_ALIASES.get(text) or _RULE_ALIASES.get(text.lower())
-    if code is None:
-        for words, alias in _RULE_ALIASES.items():
-            if not words.isascii() and words in text:
-                return alias
-        raise AnalysisError(
-            f"unknown rule (use one of {', '.join(RULES)} or 逐年只增不减 / 逐年增长 / 逐年下降)",
-            column="rule",
-            text=rule,
-        )
-    return code
+    """The rule code (``non_decreasing`` …) for a code or the plan's Chinese words (逐年只增不减).
+
+    AnalysisError for unknown words and for rules not checked year by year (全覆盖, 完成).
+    """
+    return rules.yearly_rule(_text(rule)).code
 
 
 def check_rule(
@@ -107,13 +81,14 @@ def check_rule(
 ) -> RuleResult:
     """Check a year-by-year rule on a series indexed by year.
 
-    Each year with a value is compared with the previous year that has a value:
-    ``non_decreasing`` breaks when a value is lower (equal values are allowed, with a
-    relative tolerance of 1e-9), ``increasing`` when it is not higher, ``non_increasing`` /
-    ``decreasing`` likewise the other way. ``years`` (e.g. ``range(base_year, eval_year + 1)``)
+    Each year with a value is compared with the previous year that has a value, by the
+    rule's ``step`` in :mod:`analysis.core.rules`: ``non_decreasing`` breaks when a value is
+    lower (equal values are allowed, with a relative tolerance of 1e-9), ``increasing`` when it
+    is not higher, ``non_increasing`` / ``decreasing`` likewise the other way. ``years`` (e.g. ``range(base_year, eval_year + 1)``)
     fixes the span checked and lets missing years be listed.
     """
-    code = normalise_rule(rule)
+    checked = rules.yearly_rule(_text(rule))
+    code = checked.code
     data = pd.Series(series, dtype="float64") if not isinstance(series, pd.Series) else series
     values = {int(y): float(v) for y, v in data.items() if _num(v) is not None}
     span = sorted({int(y) for y in years}) if years is not None else sorted(values)
@@ -123,15 +98,7 @@ def check_rule(
         return RuleResult(code, None, tuple(span), (), missing)
     broken: list[int] = []
     for previous, year in zip(present, present[1:], strict=False):
-        before, now = values[previous], values[year]
-        equal = math.isclose(before, now, rel_tol=1e-9, abs_tol=1e-12)
-        ok = {
-            "non_decreasing": equal or now > before,
-            "increasing": not equal and now > before,
-            "non_increasing": equal or now < before,
-            "decreasing": not equal and now < before,
-        }[code]
-        if not ok:
+        if not checked.holds_between(values[previous], values[year]):
             broken.append(year)
     return RuleResult(code, not broken, tuple(span), tuple(broken), missing)
 

@@ -19,7 +19,6 @@ built on three back-test errors is rightly wider than one built on thirty.
 from __future__ import annotations
 
 import contextlib
-import csv
 import ctypes
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -30,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy.special import ndtr, ndtri, stdtr, stdtrit
 
-from analysis.core.paths import RESOURCES
+from analysis.core import vocab
 
 #: Clip for shares before the logit transform (a share of exactly 0 or 1 stays finite).
 SHARE_EPS: float = 1e-3
@@ -38,23 +37,17 @@ SHARE_EPS: float = 1e-3
 LEVELS: tuple[float, float] = (0.80, 0.95)
 
 
-@lru_cache(maxsize=1)
-def indicator_kinds() -> dict[str, tuple[str, str]]:
-    """``indicator -> (kind, direction)`` from ``resources/indicators.csv``."""
-    with open(RESOURCES / "indicators.csv", encoding="utf-8") as handle:
-        return {
-            row["indicator"]: (row["kind"], row["direction"]) for row in csv.DictReader(handle)
-        }
-
-
 def indicator_direction(indicator: str) -> str:
-    """``higher``, ``lower`` or ``neutral`` for a canonical indicator id (``neutral`` if unknown)."""
-    return indicator_kinds().get(indicator, ("", "neutral"))[1]
+    """``higher``, ``lower`` or ``neutral`` (:func:`analysis.core.vocab.direction`).
+
+    An unknown id is an AnalysisError, as in every stage.
+    """
+    return vocab.direction(indicator)
 
 
 def is_share_indicator(indicator: str) -> bool:
-    """True when the indicator is a share (a fraction that cannot pass 1)."""
-    return indicator_kinds().get(indicator, ("", ""))[0] == "share"
+    """True when the indicator is a share (a fraction that cannot pass 1); unknown ids fail."""
+    return vocab.is_share(indicator)
 
 
 def series_of(indicators: pd.DataFrame, indicator: str, level: str) -> pd.Series:
