@@ -16,30 +16,28 @@
 # %% [markdown] tags=["remove-cell"]
 # # Chapter report (章节评估报告)
 #
-# Template run by `python -m analysis run` once per chapter. Run it in JupyterLab with the
-# defaults, or change a parameter below and re-run all cells. Every section is built by
-# `analysis.report`; this notebook only shows them. Cells of this kind (tagged `remove-cell`)
-# and the check cells are left out of the HTML report.
+# Template run by `python -m analysis run` once per chapter. It shows the grades that
+# `03_evaluate` wrote for `eval_year` (run that notebook first to change the band: this one
+# grades nothing). Run it in JupyterLab with the defaults, or change a parameter below and
+# re-run all cells. Every section is built by `analysis.report`; this notebook only shows
+# them. Cells of this kind (tagged `remove-cell`) and the check cells are left out of the
+# HTML report.
 
 # %% tags=["parameters"]
 plan = "kaiping"
 chapter = 2
 eval_year = 2023
 lang = "zh"
-band = 0.05
 data_root = ""
 
 # %%
-# Setup: validate the parameters, load the processed tables and model outputs, grade.
+# Setup: validate the parameters, read the evaluation, the processed tables and model outputs.
 from IPython.display import HTML, display
 
 from analysis import report
-from analysis.figures import charts as plotting
 
-plotting.setup_plotting()
-ctx = report.load_report_context(
-    plan, eval_year, lang=lang, band=band, data_root=data_root, chapter=chapter
-)
+report.setup_plotting()
+ctx = report.load_report_context(plan, eval_year, lang=lang, data_root=data_root, chapter=chapter)
 
 # %%
 display(HTML(report.page_header(ctx)))

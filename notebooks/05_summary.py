@@ -17,30 +17,24 @@
 # # Summary report (总报告)
 #
 # Template run by `python -m analysis run` once per plan and evaluation year, alongside the
-# chapter reports (it needs the model outputs only). It writes `evaluation.csv` (every target graded) next to the reports
-# and links `chapter_<n>.html`. Open in JupyterLab and run with the defaults, or change a
-# parameter below.
+# chapter reports. It shows the grades that `03_evaluate` wrote for `eval_year` (it grades
+# nothing) and links `chapter_<n>.html`. Open in JupyterLab and run with the defaults, or
+# change a parameter below.
 
 # %% tags=["parameters"]
 plan = "kaiping"
 eval_year = 2023
 lang = "zh"
-band = 0.05
 data_root = ""
-reports_root = ""
 
 # %%
-# Setup: validate the parameters, load the processed tables and model outputs, grade.
+# Setup: validate the parameters, read the evaluation, the processed tables and model outputs.
 from IPython.display import HTML, display
 
 from analysis import report
-from analysis.figures import charts as plotting
 
-plotting.setup_plotting()
-ctx = report.load_report_context(
-    plan, eval_year, lang=lang, band=band, data_root=data_root
-)
-evaluation_csv = report.write_evaluation(ctx, reports_root)
+report.setup_plotting()
+ctx = report.load_report_context(plan, eval_year, lang=lang, data_root=data_root)
 
 # %%
 display(HTML(report.page_header(ctx, summary=True)))

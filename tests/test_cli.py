@@ -68,8 +68,8 @@ def test_a_failed_batch_exits_1_with_a_summary_and_a_noop_run_imports_nothing_he
             "run", "--all", "--chapters", "1,2", "--jobs", "2", "--notebooks", str(FIXTURES)]
     assert cli.main(argv) == 1
     out = capsys.readouterr().out
-    assert "chapter  demo  1        failed" in out
-    assert "4 ok, 1 failed" in out
+    assert "chapter   demo  1        failed" in out
+    assert "5 ok, 1 failed" in out
 
     (raw / "fail_chapter_1").unlink()
     assert cli.main(argv) == 0
@@ -87,4 +87,4 @@ def test_a_failed_batch_exits_1_with_a_summary_and_a_noop_run_imports_nothing_he
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "HEAVY []" in done.stdout
-    assert "5 skipped" in done.stdout
+    assert "6 skipped" in done.stdout

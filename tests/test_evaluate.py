@@ -16,6 +16,7 @@ import pytest
 from analysis.core.errors import AnalysisError
 from analysis.evaluate import (
     EVALUATION_COLUMNS,
+    StatusRule,
     check_rule,
     default_midterm_year,
     evaluate_plan,
@@ -32,6 +33,11 @@ from analysis.evaluate import (
 )
 
 YEARS = {"base_year": 2020, "target_year": 2025}
+
+
+def rule_at(eval_year: int, **settings) -> StatusRule:
+    """The status rule of a 2020–2025 plan with its mid-term in 2023."""
+    return StatusRule(2020, 2023, 2025, eval_year, **settings)
 
 
 def grade(**kwargs):
@@ -194,7 +200,7 @@ def test_neutral_plain_number_is_approximate():
     assert grade(actual=54000, **common).code == "lagging"  # below 54880
     above = grade(actual=58000, **common)
     assert above.code == "lagging"  # above 57120
-    assert "现高于目标区间（56000±2%）" in above.notes_zh[0]
+    assert "现高于目标区间（56,000±2%）" in above.notes_zh[0]
 
 
 def test_approx_target_with_progress():
@@ -349,19 +355,19 @@ def test_rule_rows_in_the_plan_evaluation():
     # the share's 2020 value comes from the plan's history: 0.2134
     history = pd.DataFrame([{"key": "h", "level": "all", "indicator": "share_education_expenditure",
                              "year": 2020, "value": 0.2134, "unit": "fraction", "source": ""}])
-    out = evaluate_plan(targets, indicators, **YEARS, eval_year=2023, history=history)
+    out = evaluate_plan(targets, indicators, rule_at(2023), history=history)
     budget, share = out.iloc[0], out.iloc[1]
     assert budget["grade"] == "on_track"  # 10, 11, 12, 12: never falls (mid-term: 基本符合预期)
     assert budget["actual"] == 12 and budget["actual_year"] == 2023
     # 0.2134 → 0.21 (2021 falls) → 0.20 (2022 falls) → 0.22
     assert share["grade"] == "lagging"
     assert "2021年、2022年" in share["note"]
-    final = evaluate_plan(targets.iloc[:1], indicators, **YEARS, eval_year=2025)
+    final = evaluate_plan(targets.iloc[:1], indicators, rule_at(2025))
     # 2024 and 2025 missing: the rule holds where checked but is not verified every year
     assert final.iloc[0]["grade"] == "on_track"
     complete = pd.concat([indicators, pd.DataFrame(
         indicator_rows("all", "education_expenditure", {2024: 13, 2025: 13.5}))])
-    done = evaluate_plan(targets.iloc[:1], complete, **YEARS, eval_year=2025).iloc[0]
+    done = evaluate_plan(targets.iloc[:1], complete, rule_at(2025)).iloc[0]
     # 10, 11, 12, 12, 13, 13.5: held every year 2020–2025 → 已完成
     assert done["grade"] == "achieved" and done["grade_zh"] == "已完成"
 
@@ -392,7 +398,7 @@ def test_outlook_uses_the_deadline_year_and_combined_method():
         {"target_key": "t.x", "year": 2025, "comparator": "ge", "threshold": 200,
          "probability_met": 0.65, "method": "combined"},
     ])
-    row = evaluate_plan(targets, indicators, **YEARS, eval_year=2023,
+    row = evaluate_plan(targets, indicators, rule_at(2023),
                         attainment=attainment).iloc[0]
     assert row["probability_met"] == pytest.approx(0.65)
     assert row["outlook"] == "at_risk" and row["outlook_zh"] == "有风险"
@@ -438,7 +444,7 @@ def test_milestone_rows_and_count_targets_from_the_log():
         {"target_key": "t.sport", "date": "2024-09", "status": "in_progress", "quantity": 14,
          "source": ""},
     ])
-    out = evaluate_plan(targets, None, **YEARS, eval_year=2023, milestones=log)
+    out = evaluate_plan(targets, None, rule_at(2023), milestones=log)
     charter, sport = out.iloc[0], out.iloc[1]
     assert charter["grade"] == "in_progress" and charter["grade_zh"] == "推进中"
     assert "已到期限（2022年）但未完成" in charter["note"]  # due 2022, not done by 2023
@@ -464,7 +470,7 @@ def test_increase_and_cumulative_measures():
         indicator_rows("preschool", "schools", {2020: 99, 2021: 100, 2023: 104})
         + indicator_rows("compulsory", "places_added", {2021: 3000, 2022: 2500, 2023: 3500})
     )
-    out = evaluate_plan(targets, indicators, **YEARS, eval_year=2023).set_index("key")
+    out = evaluate_plan(targets, indicators, rule_at(2023)).set_index("key")
     # increase = 104 − 99 = 5; p = 5 / 12 = 0.4167 < 0.55 → lagging
     assert out.loc["t.kg", "actual"] == 5
     assert out.loc["t.kg", "progress"] == pytest.approx(5 / 12)
@@ -494,7 +500,7 @@ def test_actual_falls_back_to_latest_year_and_baseline_sources():
     history = pd.DataFrame([{"key": "t.history", "level": "senior_general",
                              "indicator": "schools", "year": 2020, "value": 6, "unit": "",
                              "source": ""}])
-    out = evaluate_plan(targets, indicators, **YEARS, eval_year=2023,
+    out = evaluate_plan(targets, indicators, rule_at(2023),
                         history=history).set_index("key")
     # 2022 value 64; p = (64 − 62) / 4 = 0.5 < 0.55 → lagging; the year is shown
     assert out.loc["t.printed", "actual_year"] == 2022
@@ -513,7 +519,7 @@ def test_actual_falls_back_to_latest_year_and_baseline_sources():
 def test_values_after_the_evaluation_year_are_ignored():
     targets = pd.DataFrame([target_row("t", baseline_value=100, final_value=200)])
     indicators = pd.DataFrame(indicator_rows("primary", "enrolment", {2021: 120, 2024: 300}))
-    row = evaluate_plan(targets, indicators, **YEARS, eval_year=2023).iloc[0]
+    row = evaluate_plan(targets, indicators, rule_at(2023)).iloc[0]
     # 2024 is after 2023: actual = 2021 value 120, p = 0.2 < 0.55 → lagging
     assert row["actual"] == 120 and row["actual_year"] == 2021
     assert row["grade"] == "lagging"
@@ -530,24 +536,24 @@ def test_evaluation_schema_and_any_evaluation_year():
     ])
     indicators = pd.DataFrame(indicator_rows(
         "preschool", "share_teachers_associate_plus", {2021: 0.80, 2023: 0.88, 2025: 0.96}))
-    mid = evaluate_plan(targets, indicators, **YEARS, eval_year=2023)
+    mid = evaluate_plan(targets, indicators, rule_at(2023))
     assert list(mid.columns[: len(EVALUATION_COLUMNS)]) == list(EVALUATION_COLUMNS)
     assert mid.iloc[0]["grade"] == "lagging"  # as in the mid-term test: p 0.6585 < 0.7061
     # 2021: path 74.5 + 15.5/3 = 79.667 %, e = 0.05167 / 0.205 = 0.2520;
     # p = 0.055 / 0.205 = 0.2683 → on_track
-    early = evaluate_plan(targets, indicators, **YEARS, eval_year=2021)
+    early = evaluate_plan(targets, indicators, rule_at(2021))
     assert early.iloc[0]["expected_progress"] == pytest.approx((0.155 / 3) / 0.205)
     assert early.iloc[0]["grade"] == "on_track"
-    final = evaluate_plan(targets, indicators, **YEARS, eval_year=2025)
+    final = evaluate_plan(targets, indicators, rule_at(2025))
     assert final.iloc[0]["grade"] == "achieved" and final.iloc[0]["grade_zh"] == "已完成"
     for bad_year in (2020, 2026):
         with pytest.raises(AnalysisError, match="eval_year"):
-            evaluate_plan(targets, indicators, **YEARS, eval_year=bad_year)
+            evaluate_plan(targets, indicators, rule_at(bad_year))
 
 
 def test_empty_catalogue_gives_an_empty_frame_with_the_schema():
     empty = pd.DataFrame(columns=list(target_row("x")))
-    out = evaluate_plan(empty, None, **YEARS, eval_year=2023)
+    out = evaluate_plan(empty, None, rule_at(2023))
     assert out.empty and list(out.columns[: len(EVALUATION_COLUMNS)]) == list(EVALUATION_COLUMNS)
 
 
@@ -590,7 +596,7 @@ def test_direction_defaults_to_the_vocabulary_and_deadline_text():
                    baseline_value=0.01, final_value=0.005, deadline="2022年底前"),
     ])
     indicators = pd.DataFrame(indicator_rows("junior", "dropout_rate", {2023: 0.004}))
-    row = evaluate_plan(targets, indicators, **YEARS, eval_year=2023).iloc[0]
+    row = evaluate_plan(targets, indicators, rule_at(2023)).iloc[0]
     assert row["direction"] == "lower" and row["comparator"] == "le"
     assert row["deadline"] == 2022 and bool(row["is_final"])
     assert row["grade"] == "achieved" and row["grade_zh"] == "已完成"
@@ -601,13 +607,13 @@ def test_binding_lagging_is_noted_and_bad_rows_are_located():
         target_row("t.bind", attribute="约束性", baseline_value=0, final_value=100),
     ])
     indicators = pd.DataFrame(indicator_rows("primary", "enrolment", {2023: 10}))
-    row = evaluate_plan(targets, indicators, **YEARS, eval_year=2023).iloc[0]
+    row = evaluate_plan(targets, indicators, rule_at(2023)).iloc[0]
     # p = 10 / 100 = 0.1 < 0.55 → lagging, flagged as binding
     assert row["grade"] == "lagging" and "约束性指标滞后" in row["note"]
     bad = pd.DataFrame([target_row("t.bad", baseline_value=0, final_value=100,
                                    final_comparator="more or less")])
     with pytest.raises(AnalysisError, match="t.bad") as caught:
-        evaluate_plan(bad, indicators, **YEARS, eval_year=2023)
+        evaluate_plan(bad, indicators, rule_at(2023))
     assert caught.value.column == "comparator" and caught.value.text == "more or less"
 
 
@@ -622,12 +628,59 @@ def test_unknown_codes_and_languages_are_errors():
 def test_method_note_fills_in_band_and_years():
     from analysis.evaluate import method_note
 
-    mid = method_note("zh", band=0.10)
-    assert "10个百分点" in mid and "τ = 0.60" in mid and "提前实现" in mid
-    final = method_note("zh", eval_year=2025)
+    mid = method_note(rule_at(2023, band=0.10), "zh")
+    assert "10个百分点" in mid and "τ = 60%" in mid and "提前实现" in mid
+    assert "5个百分点" not in mid
+    final = method_note(rule_at(2025), "zh")
     # final wording: 已完成 / 基本完成 (progress ≥ 1 − 0.05 = 95 %) / 未完成
     assert "已完成" in final and "95%" in final and "提前实现" not in final
-    assert "Ahead of schedule" in method_note("en")
+    assert "Ahead of schedule" in method_note(rule_at(2023), "en")
+
+
+def test_the_final_year_method_note_is_the_final_note():
+    """A 2025 report says τ = 100 % and uses the final vocabulary, never the mid-term one."""
+    from analysis.evaluate import method_note
+
+    final = method_note(rule_at(2025, band=0.1), "zh")
+    assert "2025年评估时 τ = 100%" in final
+    assert "τ = 60%" not in final and "2023年评估时" not in final
+    for midterm_word in ("快于预期", "基本符合预期", "预计能完成", "中期值"):
+        assert midterm_word not in final, midterm_word
+    assert "90%" in final  # 基本完成 from progress ≥ 1 − band
+    english = method_note(rule_at(2025), "en")
+    assert "τ = 100%" in english and "mid-term value" not in english
+
+
+@pytest.mark.parametrize("band", [0.5, 0.6, 1.0, -0.01, float("nan")])
+def test_one_band_range_everywhere(band, tmp_path):
+    """The status rule, the runner's options and the command line refuse the same bands."""
+    import subprocess
+    import sys
+
+    from analysis.core.errors import AnalysisError
+    from analysis.evaluate.rule import check_band
+    from analysis.pipeline.runner import RunOptions, _check_options
+
+    with pytest.raises(AnalysisError):
+        check_band(band)
+    with pytest.raises(AnalysisError):
+        rule_at(2023, band=band)
+    with pytest.raises(AnalysisError):
+        _check_options(RunOptions(plans=("x",), band=band))
+    done = subprocess.run([sys.executable, "-m", "analysis", "--data-root", str(tmp_path), "run",
+                           "--all", "--band", str(band)], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 2 and "band" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_every_band_below_one_half_is_accepted_everywhere():
+    from analysis.evaluate.rule import check_band
+    from analysis.pipeline.runner import RunOptions, _check_options
+
+    for band in (0.0, 0.05, 0.1, 0.45, 0.49):
+        assert check_band(band) == band
+        assert rule_at(2023, band=band).band == band
+        _check_options(RunOptions(plans=("x",), band=band))
 
 
 def test_planned_quantities_are_not_actuals():

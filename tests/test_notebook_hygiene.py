@@ -21,7 +21,7 @@ import nbformat
 import pytest
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
-EXPECTED = {"01_clean_returns", "02_trend_models", "03_chapter_report", "04_summary"}
+EXPECTED = {"01_clean_returns", "02_trend_models", "03_evaluate", "04_chapter_report", "05_summary"}
 KERNEL = "plan-eval"
 ABSOLUTE_PATH = re.compile(r"""(['"])(/(home|root|work|tmp|Users|mnt|var)/|[A-Za-z]:\\)""")
 

@@ -25,17 +25,17 @@ def test_failures_are_isolated_kept_reported_and_not_cached(tmp_path):
     run = options(tmp_path, plans=("bad", "good"), chapters=(1, 2))
     results = run_batch(run, stream=io.StringIO())
     assert statuses(results) == {
-        "bad/clean": "failed", "bad/models/2023": "blocked",
+        "bad/clean": "failed", "bad/models/2023": "blocked", "bad/2023/evaluate": "blocked",
         "bad/2023/chapter_1": "blocked", "bad/2023/chapter_2": "blocked",
         "bad/2023/summary": "blocked",
-        "good/clean": "ok", "good/models/2023": "ok",
+        "good/clean": "ok", "good/models/2023": "ok", "good/2023/evaluate": "ok",
         "good/2023/chapter_1": "ok", "good/2023/chapter_2": "failed", "good/2023/summary": "ok",
     }
     assert batch_failed(results)
     report = tmp_path / "reports" / "good" / "2023"
     assert (report / "chapter_1.html").is_file() and (report / "index.html").is_file()
     assert not (report / "chapter_2.html").exists()
-    kept = report / "failed" / "03_chapter_report.chapter_2.ipynb"
+    kept = report / "failed" / "04_chapter_report.chapter_2.ipynb"
     text = json.dumps(json.loads(kept.read_text(encoding="utf-8"))["cells"])
     assert "deliberate failure in chapter 2" in text
     assert "An Exception was encountered at" in text  # papermill's error banner
@@ -47,7 +47,7 @@ def test_failures_are_isolated_kept_reported_and_not_cached(tmp_path):
     assert table[0].split()[:5] == ["stage", "plan", "chapter", "status", "seconds"]
     row = next(line for line in table if line.split()[:4] == ["chapter", "good", "2", "failed"])
     assert str(kept) in row
-    assert table[-1] == "4 ok, 2 failed, 4 blocked"
+    assert table[-1] == "5 ok, 2 failed, 5 blocked"
 
     # Once fixed, only what failed runs again. (The flag file sits in the raw plan folder,
     # so cleaning runs too, but its tables come out the same and the models are skipped.)
@@ -55,7 +55,7 @@ def test_failures_are_isolated_kept_reported_and_not_cached(tmp_path):
     rerun = statuses(run_batch(options(tmp_path, plans=("good",), chapters=(1, 2)),
                                stream=io.StringIO()))
     assert rerun == {"good/clean": "ok", "good/models/2023": "skipped",
-                     "good/2023/chapter_1": "skipped", "good/2023/chapter_2": "ok",
+                     "good/2023/evaluate": "skipped", "good/2023/chapter_1": "skipped", "good/2023/chapter_2": "ok",
                      "good/2023/summary": "skipped"}
     assert not kept.exists()
 

@@ -42,15 +42,15 @@ def test_anything_but_literal_assignments_is_refused_with_its_line(source, messa
 
 
 def test_the_fixture_chapter_notebook_declares_the_contract_s_parameters():
-    schema = notebook_schema(FIXTURES / "03_chapter_report.ipynb")
-    assert schema.names == ["plan", "chapter", "eval_year", "lang", "band", "data_root"]
+    schema = notebook_schema(FIXTURES / "04_chapter_report.ipynb")
+    assert schema.names == ["plan", "chapter", "eval_year", "lang", "data_root"]
 
 
 def test_values_are_merged_over_the_defaults_and_an_int_is_a_valid_float():
-    schema = notebook_schema(FIXTURES / "03_chapter_report.ipynb")
-    checked = schema.validate({"chapter": 3, "band": 1})
-    assert checked == {"plan": "demo", "chapter": 3, "eval_year": 2023, "lang": "zh",
-                       "band": 1.0, "data_root": ""}
+    schema = notebook_schema(FIXTURES / "03_evaluate.ipynb")
+    checked = schema.validate({"eval_year": 2025, "band": 0})
+    assert checked == {"plan": "demo", "eval_year": 2025, "band": 0.0, "data_root": "",
+                       "publish_to": ""}
 
 
 @pytest.mark.parametrize(
@@ -60,15 +60,15 @@ def test_values_are_merged_over_the_defaults_and_an_int_is_a_valid_float():
         ({"eval_year": "2023"}, "parameter 'eval_year' must be int"),
         ({"eval_year": 2023.0}, "parameter 'eval_year' must be int"),
         ({"chapter": True}, "parameter 'chapter' must be int"),
-        ({"band": "0.05"}, "parameter 'band' must be float"),
+        ({"band": 0.05}, "unknown parameter 'band'"),
         ({"lang": 1}, "parameter 'lang' must be str"),
     ],
 )
 def test_unknown_and_mistyped_parameters_are_refused(values, message):
-    schema = notebook_schema(FIXTURES / "03_chapter_report.ipynb")
+    schema = notebook_schema(FIXTURES / "04_chapter_report.ipynb")
     with pytest.raises(AnalysisError, match=message) as caught:
         validate_parameters(schema, values)
-    assert caught.value.file == "03_chapter_report.ipynb"
+    assert caught.value.file == "04_chapter_report.ipynb"
     assert caught.value.text == next(iter(values.values()))
 
 
@@ -82,17 +82,16 @@ def test_a_notebook_without_a_parameters_cell_is_refused(tmp_path):
         notebook_schema(tmp_path / "missing.ipynb")
 
 
-@pytest.mark.parametrize("name", ["01_clean_returns", "02_trend_models", "03_chapter_report",
-                                  "04_summary"])
+@pytest.mark.parametrize("name", ["01_clean_returns", "02_trend_models", "03_evaluate",
+                                  "04_chapter_report", "05_summary"])
 def test_the_project_notebooks_declare_what_the_runner_passes(name):
     """docs/contracts.md: the parameters of each stage notebook."""
     expected = {
         "01_clean_returns": ["plan", "data_root"],
         "02_trend_models": ["plan", "data_root", "as_of_year", "horizon_beyond_target"],
-        "03_chapter_report": ["plan", "chapter", "eval_year", "lang", "band", "data_root"],
-        "04_summary": ["plan", "eval_year", "lang", "band", "data_root", "reports_root"],
+        "03_evaluate": ["plan", "eval_year", "band", "data_root", "publish_to"],
+        "04_chapter_report": ["plan", "chapter", "eval_year", "lang", "data_root"],
+        "05_summary": ["plan", "eval_year", "lang", "data_root"],
     }[name]
     path = PROJECT_ROOT / "notebooks" / f"{name}.ipynb"
-    if not path.exists():
-        pytest.skip(f"{path.name} not written yet")
     assert sorted(notebook_schema(path).names) == sorted(expected)

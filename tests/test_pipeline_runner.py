@@ -1,8 +1,8 @@
 """The batch runner end to end on tiny fixture notebooks (real papermill, real kernels).
 
 One scenario is run once per module and its results are checked by several tests:
-a first run, a no-op re-run, a change to one chapter's target, another no-op, a new
-``band`` for chapter 1, and a ``--force`` run.
+a first run, a no-op re-run, a change to one chapter's target, another no-op, a deleted
+report and a hand-edited model output, a new ``band`` for chapter 1, and a ``--force`` run.
 """
 
 from __future__ import annotations
@@ -41,6 +41,12 @@ def scenario(tmp_path_factory):
     targets.write_text(targets.read_text().replace("t2.b,2,teachers,30", "t2.b,2,teachers,35"))
     seen["changed"] = run_batch(options(tmp), stream=io.StringIO())
     seen["noop2"] = run_batch(options(tmp), stream=io.StringIO())
+    report = tmp / "reports" / "demo" / "2023"
+    (report / "chapter_3.html").unlink()  # a published output deleted
+    fit = tmp / "data" / "processed" / "demo" / "models" / "2023" / "fit.json"
+    fit.write_text(fit.read_text().replace('"horizon": 5', '"horizon": 6'))  # edited by hand
+    seen["tampered"] = run_batch(options(tmp), stream=io.StringIO())
+    seen["tampered_fit"] = fit.read_text()
     seen["banded"] = run_batch(options(tmp, chapters=(1,), band=0.1), stream=io.StringIO())
     seen["forced"] = run_batch(options(tmp, chapters=(1,), band=0.1, force=True),
                                stream=io.StringIO())
@@ -50,8 +56,8 @@ def scenario(tmp_path_factory):
 def test_a_run_produces_every_report_and_keeps_the_executed_notebooks(scenario):
     tmp, results = scenario["tmp"], scenario["first"]
     assert statuses(results) == {
-        "demo/clean": "ok", "demo/models/2023": "ok", "demo/2023/chapter_1": "ok",
-        "demo/2023/chapter_2": "ok", "demo/2023/chapter_3": "ok", "demo/2023/summary": "ok",
+        "demo/clean": "ok", "demo/models/2023": "ok", "demo/2023/evaluate": "ok",
+        "demo/2023/chapter_1": "ok", "demo/2023/chapter_2": "ok", "demo/2023/chapter_3": "ok", "demo/2023/summary": "ok",
     }
     report = tmp / "reports" / "demo" / "2023"
     for name in ("chapter_1.html", "chapter_2.html", "chapter_3.html", "index.html",
@@ -59,9 +65,9 @@ def test_a_run_produces_every_report_and_keeps_the_executed_notebooks(scenario):
         assert (report / name).is_file(), name
     kept = sorted(p.name for p in (report / "notebooks").glob("*.ipynb"))
     assert kept == [
-        "01_clean_returns.ipynb", "02_trend_models.ipynb",
-        "03_chapter_report.chapter_1.ipynb", "03_chapter_report.chapter_2.ipynb",
-        "03_chapter_report.chapter_3.ipynb", "04_summary.ipynb",
+        "01_clean_returns.ipynb", "02_trend_models.ipynb", "03_evaluate.ipynb",
+        "04_chapter_report.chapter_1.ipynb", "04_chapter_report.chapter_2.ipynb",
+        "04_chapter_report.chapter_3.ipynb", "05_summary.ipynb",
     ]
     assert (tmp / "data" / "processed" / "demo" / "models" / "2023" / "fit.json").is_file()
     assert not (report / "failed").exists()
@@ -69,7 +75,7 @@ def test_a_run_produces_every_report_and_keeps_the_executed_notebooks(scenario):
 
 def test_the_executed_notebook_shows_the_parameters_that_ran(scenario):
     tmp = scenario["tmp"]
-    executed = tmp / "reports/demo/2023/notebooks/03_chapter_report.chapter_3.ipynb"
+    executed = tmp / "reports/demo/2023/notebooks/04_chapter_report.chapter_3.ipynb"
     cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
     injected = [c for c in cells if "injected-parameters" in c["metadata"].get("tags", [])]
     source = "".join(injected[0]["source"])
@@ -84,10 +90,10 @@ def test_progress_lines_are_plain_when_not_a_terminal(scenario):
     log = scenario["log"]
     lines = log.splitlines()
     assert "\r" not in log and "\033" not in log
-    assert sum(" start " in line for line in lines) == 6
+    assert sum(" start " in line for line in lines) == 7
     finished = [line for line in lines if " ok " in line]
-    assert len(finished) == 6
-    assert finished[-1].startswith("[6/6 ")
+    assert len(finished) == 7
+    assert finished[-1].startswith("[7/7 ")
 
 
 def test_a_second_run_skips_everything_within_a_second(scenario):
@@ -95,18 +101,25 @@ def test_a_second_run_skips_everything_within_a_second(scenario):
     assert scenario["noop_seconds"] < 1.0
 
 
-def test_changing_one_chapter_s_target_re_renders_that_chapter_only(scenario):
-    assert statuses(scenario["changed"]) == {
-        "demo/clean": "ok", "demo/models/2023": "ok",
-        "demo/2023/chapter_1": "skipped", "demo/2023/chapter_2": "ok",
-        "demo/2023/chapter_3": "skipped", "demo/2023/summary": "ok",
-    }
+def test_changing_an_input_file_re_runs_every_task_that_reads_it(scenario):
+    """A chapter-2 target changed: every chapter re-runs (chapter 1 may show that target)."""
+    assert set(statuses(scenario["changed"]).values()) == {"ok"}
     assert set(statuses(scenario["noop2"]).values()) == {"skipped"}
+
+
+def test_a_deleted_or_hand_edited_output_is_rebuilt(scenario):
+    """chapter_3.html deleted and the models' fit.json edited: those two tasks re-run; the
+    models write the same fit.json again, so nothing that reads it re-runs."""
+    ran = {task for task, status in statuses(scenario["tampered"]).items() if status != "skipped"}
+    assert ran == {"demo/models/2023", "demo/2023/chapter_3"}
+    assert set(statuses(scenario["tampered"]).values()) == {"ok", "skipped"}
+    assert '"horizon": 5' in scenario["tampered_fit"]
+    assert (scenario["tmp"] / "reports" / "demo" / "2023" / "chapter_3.html").is_file()
 
 
 def test_a_new_parameter_reruns_the_reports_and_force_reruns_everything(scenario):
     assert statuses(scenario["banded"]) == {
-        "demo/clean": "skipped", "demo/models/2023": "skipped",
+        "demo/clean": "skipped", "demo/models/2023": "skipped", "demo/2023/evaluate": "ok",
         "demo/2023/chapter_1": "ok", "demo/2023/summary": "ok",
     }
     assert set(statuses(scenario["forced"]).values()) == {"ok"}
@@ -123,7 +136,7 @@ def test_an_unknown_or_mistyped_parameter_is_refused_before_anything_runs(tmp_pa
         build_tasks(options(tmp_path, notebooks=Notebooks.in_folder(lean), band=0.1))
     with pytest.raises(AnalysisError, match="parameter 'eval_year' must be int"):
         build_tasks(options(tmp_path, eval_year="2023"))
-    with pytest.raises(AnalysisError, match="parameter 'band' must be float"):
+    with pytest.raises(AnalysisError, match="band must be a number"):
         build_tasks(options(tmp_path, band="0.1"))
     with pytest.raises(AnalysisError, match="--lang must be one of zh, en"):
         build_tasks(options(tmp_path, lang="fr"))
@@ -141,7 +154,8 @@ def test_english_reports_sit_next_to_the_chinese_ones(tmp_path):
     html = [Path(t.spec.html_path).name for t in tasks if t.spec.html_path]
     assert html == ["chapter_2.en.html", "index.en.html"]
     executed = [Path(t.spec.executed_path).name for t in tasks]
-    assert executed[2:] == ["03_chapter_report.chapter_2.en.ipynb", "04_summary.en.ipynb"]
+    assert executed[2:] == ["03_evaluate.ipynb", "04_chapter_report.chapter_2.en.ipynb",
+                          "05_summary.en.ipynb"]
 
 
 def test_the_modules_a_report_kernel_imports_leave_statsmodels_to_the_models_stage():
@@ -157,29 +171,28 @@ def test_the_modules_a_report_kernel_imports_leave_statsmodels_to_the_models_sta
     assert done.stdout.strip() == "[]"
 
 
-def test_the_summary_needs_the_models_not_the_chapters(tmp_path):
-    """The summary links the chapter reports by name only: it starts with the chapters."""
+def test_reports_read_the_evaluation_stage_and_the_evaluation_reads_the_models(tmp_path):
+    """The graph: clean → models → evaluate → every chapter and the summary (no chapter
+    grades anything, so none starts before the evaluation)."""
     make_plan(tmp_path / "data")
-    tasks = {t.spec.stage: t for t in build_tasks(options(tmp_path))}
-    assert tasks["summary"].depends_on == [tasks["models"].spec.task_id]
-
-
-def test_a_chapter_without_numeric_targets_starts_after_clean(tmp_path):
-    """Chapter 1 holds only a milestone: its report needs no model output, so it waits for
-    the clean stage only; chapters with numeric targets wait for the models."""
-    plan = make_plan(tmp_path / "data")
-    (plan / "targets.csv").write_text(
-        "key,kind,chapter,indicator,final_text\n"
-        "m1,milestone,1,milestone,\n"
-        "t2,table,2,enrolment,200\n"
-        "t3,target,3,schools,4\n",
-        encoding="utf-8",
-    )
     tasks = {t.spec.task_id: t for t in build_tasks(options(tmp_path))}
-    clean, models = "demo/clean", "demo/models/2023"
-    assert tasks["demo/2023/chapter_1"].depends_on == [clean]
-    assert tasks["demo/2023/chapter_2"].depends_on == [models]
-    assert tasks["demo/2023/chapter_3"].depends_on == [models]
+    assert tasks["demo/2023/evaluate"].depends_on == ["demo/models/2023"]
+    for n in (1, 2, 3):
+        assert tasks[f"demo/2023/chapter_{n}"].depends_on == ["demo/2023/evaluate"]
+    assert tasks["demo/2023/summary"].depends_on == ["demo/2023/evaluate"]
+    evaluate = tasks["demo/2023/evaluate"]
+    assert evaluate.spec.parameters["publish_to"] == str(tmp_path / "reports" / "demo" / "2023")
+    assert tmp_path / "reports" / "demo" / "2023" / "evaluation.csv" in evaluate.outputs
+
+
+def test_a_deleted_evaluation_csv_is_rebuilt_by_the_next_run(tmp_path):
+    make_plan(tmp_path / "data")
+    run_batch(options(tmp_path), stream=io.StringIO())
+    published = tmp_path / "reports" / "demo" / "2023" / "evaluation.csv"
+    published.unlink()
+    again = statuses(run_batch(options(tmp_path), stream=io.StringIO()))
+    assert again["demo/2023/evaluate"] == "ok" and published.is_file()
+    assert again["demo/clean"] == "skipped" and again["demo/models/2023"] == "skipped"
 
 
 def test_the_worker_preload_imports_papermill_and_leaves_rfc3987_syntax_importable():

@@ -75,9 +75,14 @@ def plotting_ready():
     setup_plotting()
 
 
-def context(data_root: Path, chapter: int | None, *, lang: str = "zh", year: int = 2023):
-    return report.load_report_context("mini", year, lang=lang, band=0.05,
-                                      data_root=str(data_root), chapter=chapter)
+def context(data_root: Path, chapter: int | None, *, lang: str = "zh", year: int = 2023,
+            band: float = 0.05):
+    """The report context after the evaluation stage graded ``year`` with ``band``."""
+    from analysis.evaluate.stage import run_evaluation_stage
+
+    run_evaluation_stage("mini", year, band=band, data_root=str(data_root))
+    return report.load_report_context("mini", year, lang=lang, data_root=str(data_root),
+                                      chapter=chapter)
 
 
 def text_of(fragment: str) -> str:
@@ -158,13 +163,13 @@ def test_chapter_1_reconciles_baseline_and_shows_series_and_births(data_root, pl
     ctx = context(data_root, 1)
     text = text_of(report.tasks_section(ctx))
     assert "三、基期数据核对与“十三五”回顾" in text
-    # plan says 70 % in 2020, the return says 69 %: differs; kindergartens 100 = 100: matches
-    assert re.search(r"小学专任教师本科学历比例 .*70% .*69% .*-1% .*不一致", text)
+    # plan says 70 % in 2020, the return says 69 %: differs by 1 point; kindergartens 100 = 100
+    assert re.search(r"小学专任教师本科学历比例 .*70% .*69% .*-1个百分点 .*不一致", text)
     assert re.search(r"幼儿园总数（所） .*100 .*100 .*0 .*一致", text)
     for value in ("87.82%", "88.1%", "91.26%", "93.73%", "93.81%"):
         assert value in text  # the 2016–2020 series
     # births 8000 (2019) → 6100 (2023): 6100 / 8000 − 1 = −23.75 %
-    assert "8,000" in text and "6,100" in text and "-23.8%" in text
+    assert "8,000" in text and "6,100" in text and "-23.75%" in text
 
 
 def test_chapter_4_tests_funding_rules_year_by_year(data_root, plotting_ready):
@@ -202,16 +207,29 @@ def test_annual_review_wording(data_root):
     assert report.eval_kind(ctx) == "2022年度进展评估"
 
 
-@pytest.mark.parametrize("bad", [
-    {"eval_year": 2020}, {"eval_year": 2026}, {"lang": "fr"}, {"band": 0.7}, {"chapter": 9},
-])
-def test_bad_parameters_are_refused(data_root, bad):
+@pytest.mark.parametrize("bad", [{"lang": "fr"}, {"chapter": 9}, {"eval_year": 2024}])
+def test_bad_report_parameters_are_refused(data_root, bad):
+    """A report refuses a language or chapter it cannot show, and a year not yet evaluated."""
     from analysis.core.errors import AnalysisError
+    from analysis.evaluate.stage import run_evaluation_stage
 
-    args = {"eval_year": 2023, "lang": "zh", "band": 0.05, "chapter": 2} | bad
+    run_evaluation_stage("mini", 2023, band=0.05, data_root=str(data_root))
+    args = {"eval_year": 2023, "lang": "zh", "chapter": 2} | bad
     year = args.pop("eval_year")
     with pytest.raises(AnalysisError):
         report.load_report_context("mini", year, data_root=str(data_root), **args)
+
+
+@pytest.mark.parametrize("bad", [{"eval_year": 2020}, {"eval_year": 2026}, {"band": 0.7},
+                                 {"band": 0.5}, {"band": -0.01}])
+def test_bad_evaluation_parameters_are_refused(data_root, bad):
+    from analysis.core.errors import AnalysisError
+    from analysis.evaluate.stage import run_evaluation_stage
+
+    args = {"eval_year": 2023, "band": 0.05} | bad
+    with pytest.raises(AnalysisError):
+        run_evaluation_stage("mini", args["eval_year"], band=args["band"],
+                             data_root=str(data_root))
 
 
 def test_summary_sections_and_evaluation_csv(data_root, tmp_path, plotting_ready):
@@ -230,21 +248,26 @@ def test_summary_sections_and_evaluation_csv(data_root, tmp_path, plotting_ready
     from analysis import __version__
 
     assert ctx.fingerprint[:16] in text and __version__ in text
-    path = report.write_evaluation(ctx, str(tmp_path))
-    assert path == tmp_path / "mini" / "2023" / "evaluation.csv"
-    written = pd.read_csv(path, encoding="utf-8-sig")
+    from analysis.evaluate.stage import run_evaluation_stage
+
+    run_evaluation_stage("mini", 2023, band=0.05, data_root=str(data_root),
+                         publish_to=tmp_path / "published")
+    written = pd.read_csv(tmp_path / "published" / "evaluation.csv", encoding="utf-8-sig")
     assert len(written) == 12 and {"key", "grade", "grade_zh"} <= set(written.columns)
 
 
 def test_rendered_chapter_report(data_root, tmp_path):
-    """papermill runs notebook 03 on the fixture; the HTML has no code and embeds figures."""
+    """papermill runs notebook 04 on the fixture; the HTML has no code and embeds figures."""
     import papermill
 
+    from analysis.evaluate.stage import run_evaluation_stage
+
+    run_evaluation_stage("mini", 2023, band=0.05, data_root=str(data_root))
     executed = tmp_path / "chapter_2.ipynb"
     papermill.execute_notebook(
-        str(NOTEBOOKS / "03_chapter_report.ipynb"), str(executed),
+        str(NOTEBOOKS / "04_chapter_report.ipynb"), str(executed),
         parameters={"plan": "mini", "chapter": 2, "eval_year": 2023, "lang": "zh",
-                    "band": 0.05, "data_root": str(data_root)},
+                    "data_root": str(data_root)},
         kernel_name="python3", progress_bar=False, execution_timeout=120,
     )
     out = report.render_notebook_html(executed, tmp_path / "chapter_2.html", title="第2章")

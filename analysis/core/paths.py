@@ -50,6 +50,15 @@ def models_dir(plan: str, as_of_year: int, root: str | Path | None = None) -> Pa
     return processed_plan_dir(plan, root) / "models" / str(int(as_of_year))
 
 
+def evaluation_dir(plan: str, eval_year: int, root: str | Path | None = None) -> Path:
+    """The evaluation stage's output for ``eval_year``: ``processed/<plan>/evaluation/<year>``."""
+    return processed_plan_dir(plan, root) / "evaluation" / str(int(eval_year))
+
+
+EVALUATION_CSV = "evaluation.csv"
+"""The name of the published evaluation table in a report folder."""
+
+
 def report_dir(plan: str, eval_year: int, root: str | Path | None = None) -> Path:
     """``<reports_root>/<plan>/<eval_year>``."""
     return reports_root(root) / plan / str(int(eval_year))

@@ -5,45 +5,57 @@ tolerance, outlook thresholds) and the progress formulas; ``grading`` grades one
 target; ``yearly`` checks rules such as 逐年只增不减; ``milestones`` reads the milestones log;
 ``targets`` grades a whole catalogue; ``tally`` counts grades; ``method_note`` renders the
 rule in words; ``stage`` writes the evaluation table that every report reads.
+
+Names are loaded on first use (PEP 562), so the command line can import
+``analysis.evaluate.rule`` to check a band without pulling in pandas.
 """
 
-from analysis.core.comparators import APPROX_TOLERANCE, meets, resolve_comparator
-from analysis.evaluate.grading import Grade, grade_target
-from analysis.evaluate.labels import (
-    GRADE_CODES,
-    MILESTONE_CODES,
-    OUTLOOK_CODES,
-    grade_label,
-    milestone_label,
-    outlook_label,
-    status_labels,
-)
-from analysis.evaluate.method_note import method_note
-from analysis.evaluate.milestones import (
-    MilestoneStatus,
-    milestone_status,
-    normalise_milestone_status,
-)
-from analysis.evaluate.rule import (
-    DEFAULT_BAND,
-    OUTLOOK_AT_RISK,
-    OUTLOOK_LIKELY,
-    default_midterm_year,
-    expected_progress,
-    outlook_from_probability,
-    time_progress,
-)
-from analysis.evaluate.stage import write_evaluation_csv
-from analysis.evaluate.tally import grade_tally
-from analysis.evaluate.targets import EVALUATION_COLUMNS, EXTRA_COLUMNS, evaluate_plan
-from analysis.evaluate.yearly import RuleResult, check_rule, normalise_rule
+from __future__ import annotations
 
-__all__ = [
-    "APPROX_TOLERANCE", "DEFAULT_BAND", "EVALUATION_COLUMNS", "EXTRA_COLUMNS", "GRADE_CODES",
-    "MILESTONE_CODES", "OUTLOOK_AT_RISK", "OUTLOOK_CODES", "OUTLOOK_LIKELY", "Grade",
-    "MilestoneStatus", "RuleResult", "check_rule", "default_midterm_year", "evaluate_plan",
-    "expected_progress", "grade_label", "grade_tally", "grade_target", "meets", "method_note",
-    "milestone_label", "milestone_status", "normalise_milestone_status", "normalise_rule",
-    "outlook_from_probability", "outlook_label", "resolve_comparator", "status_labels",
-    "time_progress", "write_evaluation_csv",
-]
+import importlib
+from typing import Any
+
+_EXPORTS: dict[str, str] = {
+    "APPROX_TOLERANCE": "analysis.core.comparators",
+    "DEFAULT_BAND": "analysis.evaluate.rule",
+    "EVALUATION_COLUMNS": "analysis.evaluate.targets",
+    "EXTRA_COLUMNS": "analysis.evaluate.targets",
+    "GRADE_CODES": "analysis.evaluate.labels",
+    "Grade": "analysis.evaluate.grading",
+    "MILESTONE_CODES": "analysis.evaluate.labels",
+    "MilestoneStatus": "analysis.evaluate.milestones",
+    "OUTLOOK_AT_RISK": "analysis.evaluate.rule",
+    "OUTLOOK_CODES": "analysis.evaluate.labels",
+    "OUTLOOK_LIKELY": "analysis.evaluate.rule",
+    "RuleResult": "analysis.evaluate.yearly",
+    "StatusRule": "analysis.evaluate.rule",
+    "check_rule": "analysis.evaluate.yearly",
+    "default_midterm_year": "analysis.evaluate.rule",
+    "evaluate_plan": "analysis.evaluate.targets",
+    "expected_progress": "analysis.evaluate.rule",
+    "grade_label": "analysis.evaluate.labels",
+    "grade_tally": "analysis.evaluate.tally",
+    "grade_target": "analysis.evaluate.grading",
+    "load_evaluation": "analysis.evaluate.stage",
+    "meets": "analysis.core.comparators",
+    "method_note": "analysis.evaluate.note",
+    "milestone_label": "analysis.evaluate.labels",
+    "milestone_status": "analysis.evaluate.milestones",
+    "normalise_milestone_status": "analysis.evaluate.milestones",
+    "normalise_rule": "analysis.evaluate.yearly",
+    "outlook_from_probability": "analysis.evaluate.rule",
+    "outlook_label": "analysis.evaluate.labels",
+    "resolve_comparator": "analysis.core.comparators",
+    "run_evaluation_stage": "analysis.evaluate.stage",
+    "status_labels": "analysis.evaluate.labels",
+    "time_progress": "analysis.evaluate.rule",
+    "write_evaluation_csv": "analysis.evaluate.stage",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'analysis.evaluate' has no attribute {name!r}")

@@ -10,13 +10,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.core.comparators import (  # noqa: F401 - part of this module's API
-    APPROX_TOLERANCE,
-    COMPARATORS,
-    DIRECTIONS,
-    meets,
-    resolve_comparator,
-)
 from analysis.core.errors import AnalysisError
 
 GRADES_FILE: Path = Path(__file__).resolve().parent / "resources" / "grades.csv"

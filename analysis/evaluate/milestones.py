@@ -10,13 +10,6 @@ import pandas as pd
 
 from analysis.core.cells import cell_number as _num
 from analysis.core.cells import cell_text as _text
-from analysis.core.comparators import (  # noqa: F401 - part of this module's API
-    APPROX_TOLERANCE,
-    COMPARATORS,
-    DIRECTIONS,
-    meets,
-    resolve_comparator,
-)
 from analysis.core.errors import AnalysisError
 
 _MILESTONE_ALIASES: dict[str, str] = {

@@ -3,21 +3,10 @@
 
 from __future__ import annotations
 
-from analysis.core.comparators import (  # noqa: F401 - part of this module's API
-    APPROX_TOLERANCE,
-    COMPARATORS,
-    DIRECTIONS,
-    meets,
-    resolve_comparator,
-)
 from analysis.core.errors import AnalysisError
 from analysis.evaluate.labels import GRADE_CODES, grade_label
 from analysis.evaluate.rule import (
-    DEFAULT_BAND,
-    OUTLOOK_AT_RISK,
-    OUTLOOK_LIKELY,
-    default_midterm_year,
-    time_progress,
+    StatusRule,
 )
 
 # --------------------------------------------------------------------------------------------
@@ -27,8 +16,8 @@ from analysis.evaluate.rule import (
 _NOTE_PARTS: dict[str, dict[str, str]] = {
     "zh": {
         "intro": (
-            "本报告按统一规则判定各项指标的进展（完整规则见 docs/status_rule.md）。"
-            "时间进度 τ =（评估年 − 基期年）÷（目标年 − 基期年），{eval_year}年评估时 τ = {tau:.2f}。"
+            "本报告按统一规则判定各项指标的进展。"
+            "时间进度 τ =（评估年 − 基期年）÷（目标年 − 基期年），{eval_year}年评估时 τ = {tau_pct}。"
             "指标进度 p =（实际值 − 基期值）÷（目标值 − 基期值），对越低越好的指标同样适用。"
         ),
         "path": (
@@ -64,9 +53,9 @@ _NOTE_PARTS: dict[str, dict[str, str]] = {
     },
     "en": {
         "intro": (
-            "Every indicator is graded by one rule (docs/status_rule.md has it in full). Time "
+            "Every indicator is graded by one rule. Time "
             "progress τ = (evaluation year − base year) / (target year − base year); in "
-            "{eval_year} τ = {tau:.2f}. Indicator progress p = (actual − baseline) / (target − "
+            "{eval_year} τ = {tau_pct}. Indicator progress p = (actual − baseline) / (target − "
             "baseline), which also works for lower-is-better indicators. "
         ),
         "path": (
@@ -112,41 +101,29 @@ _NOTE_PARTS: dict[str, dict[str, str]] = {
 }
 
 
-def method_note(
-    lang: str = "zh",
-    *,
-    band: float = DEFAULT_BAND,
-    base_year: int = 2020,
-    target_year: int = 2025,
-    eval_year: int | None = None,
-    midterm_year: int | None = None,
-    tolerance: float = APPROX_TOLERANCE,
-) -> str:
-    """The short method note (方法说明) every report shows, with the band and years filled in.
+def method_note(rule: StatusRule, lang: str = "zh") -> str:
+    """The short method note (方法说明) every report shows, rendered from the rule that graded it.
 
-    Plain text (not HTML-escaped). When ``eval_year >= target_year`` the note describes the
-    final evaluation (已完成 / 基本完成 / 未完成) and leaves out the mid-term path and outlook.
+    Plain text (not HTML-escaped). A rule in final mode (evaluation year = target year)
+    gives the final-evaluation note (τ = 100 %, 已完成 / 基本完成 / 未完成) without the
+    mid-term path and outlook; the band, the ≈ tolerance and the outlook thresholds are the
+    rule's own.
     """
     if lang not in ("zh", "en"):
         raise AnalysisError("unknown label language (use zh or en)", column="lang", text=lang)
-    mid = int(midterm_year) if midterm_year else default_midterm_year(base_year, target_year)
-    year = int(eval_year) if eval_year else mid
-    final = year >= int(target_year)
     parts = _NOTE_PARTS[lang]
     order = (
-        ("intro", "grades_final", "reading", "milestones") if final
+        ("intro", "grades_final", "reading", "milestones") if rule.final
         else ("intro", "path", "grades", "reading", "final_words", "outlook", "milestones")
     )
-    labels = {code: grade_label(code, lang, final=final) for code in GRADE_CODES}
+    labels = {code: grade_label(code, lang, final=rule.final) for code in GRADE_CODES}
     values = {
-        "eval_year": year, "tau": time_progress(base_year, target_year, year),
-        "midterm_year": mid, "target_year": target_year,
-        "band_pts": f"{band * 100:g}", "floor_pct": f"{(1 - band) * 100:g}",
-        "ceil_pct": f"{(1 + band) * 100:g}",
-        "tol_pct": f"{tolerance * 100:g}", "likely_p": f"{OUTLOOK_LIKELY:g}",
-        "risk_p": f"{OUTLOOK_AT_RISK:g}",
+        "eval_year": rule.eval_year, "tau_pct": f"{rule.tau * 100:.0f}%",
+        "midterm_year": rule.midterm_year, "target_year": rule.target_year,
+        "band_pts": f"{rule.band * 100:g}", "floor_pct": f"{(1 - rule.band) * 100:g}",
+        "ceil_pct": f"{(1 + rule.band) * 100:g}",
+        "tol_pct": f"{rule.tolerance * 100:g}", "likely_p": f"{rule.outlook_likely:g}",
+        "risk_p": f"{rule.outlook_at_risk:g}",
         **labels,
     }
     return "".join(parts[name] for name in order).format(**values).strip()
-
-

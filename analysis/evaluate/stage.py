@@ -1,21 +1,107 @@
-"""The evaluation stage: grade a plan once and write the evaluation table.
+"""The evaluation stage: grade every target of a plan once, for one evaluation year.
+
+:func:`run_evaluation_stage` builds the :class:`StatusRule` from the plan and the
+parameters, reads the processed tables and the models fitted up to the evaluation year,
+keeps only data of years ≤ the evaluation year (:mod:`analysis.evaluate.vintage`), grades,
+and writes ``data/processed/<plan>/evaluation/<year>/`` (``evaluation`` as parquet + csv,
+``rule.json``, a manifest). Chapter pages and the summary read that folder and grade
+nothing. With ``publish_to`` it also writes ``evaluation.csv`` there (the runner passes the
+reports folder; a notebook run by hand publishes nothing).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.core.comparators import (  # noqa: F401 - part of this module's API
-    APPROX_TOLERANCE,
-    COMPARATORS,
-    DIRECTIONS,
-    meets,
-    resolve_comparator,
-)
+from analysis.core import paths
+from analysis.core.errors import AnalysisError
+from analysis.core.io import read_table, write_tables
+from analysis.evaluate.rule import StatusRule
+from analysis.evaluate.targets import evaluate_plan
+from analysis.evaluate.vintage import as_of
+
+RULE_FILE = "rule.json"
+EVALUATION_TABLE = "evaluation"
+INPUT_TABLES: tuple[str, ...] = ("targets", "indicators", "history", "milestones")
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What the evaluation stage wrote: the rule that graded, and the graded table."""
+
+    rule: StatusRule
+    table: pd.DataFrame
+    folder: Path
+
+
+def build_rule(plan: str, eval_year: object, *, band: object, data_root: str | Path | None = None,
+               **settings: object) -> StatusRule:
+    """The status rule for a plan's evaluation year; AnalysisError for a refused setting."""
+    from analysis.clean.plan import load_plan
+
+    config = load_plan(paths.raw_plan_dir(plan, data_root))
+    return StatusRule.for_plan(config, eval_year, band=band, **settings)  # type: ignore[arg-type]
+
+
+def _read_optional(folder: Path, name: str) -> pd.DataFrame | None:
+    try:
+        frame = read_table(folder, name)
+    except AnalysisError:
+        return None
+    return frame if len(frame) else None
+
+
+def run_evaluation_stage(
+    plan: str, eval_year: int, *, band: float, data_root: str | Path | None = None,
+    publish_to: str | Path | None = None,
+) -> Evaluation:
+    """Grade the plan at ``eval_year`` and write the evaluation folder (see the module doc)."""
+    rule = build_rule(plan, eval_year, band=band, data_root=data_root)
+    processed = paths.processed_plan_dir(plan, data_root)
+    tables = {name: _read_optional(processed, name) for name in INPUT_TABLES}
+    if tables["targets"] is None:
+        read_table(processed, "targets")  # the located "run the clean stage first" error
+    tables = as_of(tables, rule.eval_year)
+    attainment = _read_optional(paths.models_dir(plan, rule.eval_year, data_root), "attainment")
+    table = evaluate_plan(
+        tables["targets"], tables["indicators"], rule,  # type: ignore[arg-type]
+        milestones=tables["milestones"], attainment=attainment, history=tables["history"],
+    )
+    folder = paths.evaluation_dir(plan, rule.eval_year, data_root)
+    write_tables(folder, {EVALUATION_TABLE: table}, manifest={"rule": rule.to_dict()})
+    _write_text(folder / RULE_FILE, rule.to_json() + "\n")
+    if publish_to:
+        write_evaluation_csv(table, Path(publish_to) / paths.EVALUATION_CSV)
+    return Evaluation(rule, table, folder)
+
+
+def load_evaluation(plan: str, eval_year: int, data_root: str | Path | None = None) -> Evaluation:
+    """The evaluation stage's output for ``eval_year``; a clear error when it has not run."""
+    folder = paths.evaluation_dir(plan, eval_year, data_root)
+    rule_path = folder / RULE_FILE
+    try:
+        rule = StatusRule.from_dict(json.loads(rule_path.read_text(encoding="utf-8")))
+    except FileNotFoundError:
+        raise AnalysisError(
+            "no evaluation for this year yet; run the evaluation stage first "
+            "(notebooks/03_evaluate.ipynb or python -m analysis run)", file=rule_path,
+        ) from None
+    except (ValueError, TypeError) as exc:
+        raise AnalysisError(f"unreadable status rule ({exc})", file=rule_path) from None
+    return Evaluation(rule, read_table(folder, EVALUATION_TABLE), folder)
+
+
+def _write_text(path: Path, text: str) -> None:
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(handle, "w", encoding="utf-8") as out:
+        out.write(text)
+    os.replace(temporary, path)
 
 
 def write_evaluation_csv(evaluation: pd.DataFrame, path: str | Path) -> Path:

@@ -5,13 +5,6 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.core.comparators import (  # noqa: F401 - part of this module's API
-    APPROX_TOLERANCE,
-    COMPARATORS,
-    DIRECTIONS,
-    meets,
-    resolve_comparator,
-)
 from analysis.evaluate.labels import GRADE_CODES, MILESTONE_CODES, grade_label
 
 # --------------------------------------------------------------------------------------------

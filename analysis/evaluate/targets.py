@@ -5,30 +5,18 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from functools import lru_cache
 
 import pandas as pd
 
+from analysis.core import vocab
 from analysis.core.cells import cell_number as _num
 from analysis.core.cells import cell_text as _text
-from analysis.core.comparators import (  # noqa: F401 - part of this module's API
-    APPROX_TOLERANCE,
-    COMPARATORS,
-    DIRECTIONS,
-    meets,
-    resolve_comparator,
-)
 from analysis.core.errors import AnalysisError
-from analysis.core.paths import RESOURCES
-from analysis.evaluate.grading import _fmt, grade_target
+from analysis.core.formatting import format_number
+from analysis.evaluate.grading import grade_target
 from analysis.evaluate.labels import MILESTONE_CODES, grade_label, outlook_label
 from analysis.evaluate.milestones import _entry_year, milestone_status
-from analysis.evaluate.rule import (
-    DEFAULT_BAND,
-    default_midterm_year,
-    outlook_from_probability,
-    time_progress,
-)
+from analysis.evaluate.rule import StatusRule
 from analysis.evaluate.yearly import check_rule
 
 EVALUATION_COLUMNS: tuple[str, ...] = (
@@ -154,46 +142,30 @@ def _attainment_probability(
 def evaluate_plan(
     targets: pd.DataFrame,
     indicators: pd.DataFrame | None,
+    rule: StatusRule,
     *,
-    base_year: int,
-    target_year: int,
-    eval_year: int,
-    band: float = DEFAULT_BAND,
     milestones: pd.DataFrame | None = None,
     attainment: pd.DataFrame | None = None,
     history: pd.DataFrame | None = None,
-    midterm_year: int | None = None,
-    tolerance: float = APPROX_TOLERANCE,
 ) -> pd.DataFrame:
     """One graded row per target of the parsed catalogue (the ``evaluation`` schema).
 
-    ``midterm_year`` is the year of the plan's mid-term column (plan.yaml); by default
-    :func:`default_midterm_year`. The contract columns (:data:`EVALUATION_COLUMNS`) come first,
-    then :data:`EXTRA_COLUMNS`.
+    Every setting (years, band, ≈ tolerance, outlook thresholds) comes from ``rule``, built
+    and validated once. The contract columns (:data:`EVALUATION_COLUMNS`) come first, then
+    :data:`EXTRA_COLUMNS`.
     """
-    base_year, target_year, eval_year = int(base_year), int(target_year), int(eval_year)
-    if not base_year < eval_year <= target_year:
-        raise AnalysisError(
-            f"evaluation year must lie after the base year {base_year} and not after the "
-            f"target year {target_year}",
-            column="eval_year",
-            text=eval_year,
-        )
-    if not 0 <= band < 1:
-        raise AnalysisError("band must lie in [0, 1) (0.05 = 5 points of progress)",
-                            column="band", text=band)
+    if not isinstance(rule, StatusRule):
+        raise TypeError("evaluate_plan needs a StatusRule (analysis.evaluate.rule)")
     if "key" not in targets.columns:
         raise AnalysisError("targets table lacks the key column", file="targets", column="key")
-    mid_year = int(midterm_year) if midterm_year else default_midterm_year(base_year, target_year)
     lookup = _series_lookup(indicators)
     attainment_by_key = _attainment_by_key(attainment)
     rows = []
     for index, row in targets.iterrows():
         try:
             rows.append(_evaluate_row(
-                row, lookup, base_year=base_year, target_year=target_year, eval_year=eval_year,
-                band=band, milestones=milestones, attainment=attainment_by_key,
-                history=history, midterm_year=mid_year, tolerance=tolerance,
+                row, lookup, rule, milestones=milestones, attainment=attainment_by_key,
+                history=history,
             ))
         except AnalysisError as error:
             key = _text(row.get("key")) or index
@@ -211,21 +183,20 @@ def evaluate_plan(
 def _evaluate_row(
     row: pd.Series,
     lookup: dict[tuple[str, str], pd.Series],
+    rule: StatusRule,
     *,
-    base_year: int,
-    target_year: int,
-    eval_year: int,
-    band: float,
     milestones: pd.DataFrame | None,
     attainment: dict[str, pd.DataFrame],
     history: pd.DataFrame | None,
-    midterm_year: int,
-    tolerance: float,
 ) -> dict[str, object]:
+    base_year, target_year, eval_year = rule.base_year, rule.target_year, rule.eval_year
     key, parent = _text(row.get("key")), _text(row.get("parent_key"))
     level, indicator = _text(row.get("level")), _text(row.get("indicator"))
     kind, measure = _text(row.get("kind")).lower(), _text(row.get("measure")).lower()
-    direction = _text(row.get("direction")).lower() or indicator_direction(indicator)
+    milestone = kind == "milestone" or measure == "milestone"
+    # A milestone is graded from the log: it needs no indicator, so none is looked up.
+    direction = _text(row.get("direction")).lower() if milestone else indicator_direction(
+        indicator, given=_text(row.get("direction")))
     deadline = _deadline(row.get("deadline"), target_year)
     out: dict[str, object] = {
         name: row.get(name) for name in (
@@ -239,11 +210,11 @@ def _evaluate_row(
                final_target=_num(row.get("final_value")))
     notes_zh: list[str] = []
     notes_en: list[str] = []
-    is_final = eval_year >= deadline
-    tau = time_progress(base_year, deadline, eval_year) if deadline > base_year else 1.0
+    is_final = rule.is_final_for(deadline)
+    tau = rule.tau_until(deadline)
     series = lookup.get((level, indicator), pd.Series(dtype="float64"))
 
-    if kind == "milestone" or measure == "milestone":
+    if milestone:
         status = milestone_status(milestones, key, eval_year,
                                   target_quantity=_num(row.get("final_value")))
         out.update(grade=status.code, actual=status.quantity, tau=tau,
@@ -256,7 +227,7 @@ def _evaluate_row(
         if is_final and status.code != "done":
             notes_zh.append(f"已到期限（{deadline}年）但未完成")
             notes_en.append(f"due by {deadline} and not done")
-        return _finish(out, notes_zh, notes_en, is_final, None)
+        return _finish(out, notes_zh, notes_en, is_final, None, rule)
 
     if kind == "rule" or measure == "rule":
         combined = _rule_series(series, _history_series(history, level, indicator),
@@ -280,7 +251,7 @@ def _evaluate_row(
                    actual_year=int(last.index[-1]) if not last.empty else None,
                    baseline_source="")
         return _finish(out, notes_zh, notes_en, is_final,
-                       _attainment_probability(attainment, (key, parent), deadline))
+                       _attainment_probability(attainment, (key, parent), deadline), rule)
 
     # numeric targets: level, increase, cumulative
     unit = _text(row.get("unit")) or indicator_unit(indicator)
@@ -303,8 +274,8 @@ def _evaluate_row(
         midterm_value=row.get("midterm_value"),
         midterm_comparator=_text(row.get("midterm_comparator")) or "eq",
         base_year=base_year, target_year=deadline, eval_year=eval_year,
-        midterm_year=midterm_year, band=band, attribute=_text(row.get("attribute")),
-        tolerance=tolerance, unit=unit,
+        midterm_year=rule.midterm_year, band=rule.band, attribute=_text(row.get("attribute")),
+        tolerance=rule.tolerance, unit=unit,
     )
     if source and source != "plan" and measure not in ("increase", "cumulative"):
         notes_zh.append({"returns": "基期值取自统计报表", "history": "基期值取自规划历史数据"}[source])
@@ -315,7 +286,7 @@ def _evaluate_row(
                baseline=report_baseline, actual=actual, actual_year=actual_year,
                baseline_source=source if measure not in ("increase", "cumulative") else "")
     return _finish(out, notes_zh + grade.notes_zh, notes_en + grade.notes_en, grade.is_final,
-                   _attainment_probability(attainment, (key, parent), deadline))
+                   _attainment_probability(attainment, (key, parent), deadline), rule)
 
 
 def _rule_series(
@@ -364,35 +335,24 @@ def _numeric_actual(
         notes_en.append("no base-year level: the increase cannot be computed")
         return None, None
     value, year = found
-    notes_zh.append(f"新增量 = {year}年值 {_fmt(value, unit)} − 基期值 {_fmt(baseline, unit)}")
-    notes_en.append(f"increase = {year} value {_fmt(value, unit)} − base {_fmt(baseline, unit)}")
+    notes_zh.append(f"新增量 = {year}年值 {format_number(value, unit)} − 基期值 {format_number(baseline, unit)}")
+    notes_en.append(f"increase = {year} value {format_number(value, unit)} − base {format_number(baseline, unit)}")
     return value - baseline, year
 
 
-@lru_cache(maxsize=1)
-def _vocabulary() -> pd.DataFrame:
-    table = pd.read_csv(RESOURCES / "indicators.csv", dtype=str, keep_default_na=False)
-    return table.drop_duplicates("indicator").set_index("indicator")
-
-
-def _vocabulary_directions() -> dict[str, str]:
-    return _vocabulary()["direction"].to_dict()
-
-
 def indicator_unit(indicator: str) -> str:
-    """The canonical unit of an indicator id (``fraction``, ``persons`` …); empty if unknown."""
-    first = _text(indicator).split("/")[0].strip()
-    table = _vocabulary()
-    return str(table.at[first, "unit"]) if first in table.index else ""
+    """The canonical unit of an indicator id or pair (:func:`analysis.core.vocab.unit`)."""
+    return vocab.unit(_text(indicator))
 
 
-def indicator_direction(indicator: str) -> str:
-    """The canonical direction of an indicator id (``resources/indicators.csv``); ``higher`` if unknown.
+def indicator_direction(indicator: str, given: str = "") -> str:
+    """A target's direction: ``given`` (the row's) when set, else the vocabulary's.
 
-    For a pair id ``a/b`` the first id decides.
+    The id (both ids of a pair ``a/b``) must be known either way: an unknown id is the
+    vocabulary's AnalysisError, never a default direction.
     """
-    first = _text(indicator).split("/")[0].strip()
-    return _vocabulary_directions().get(first) or "higher"
+    known = vocab.direction(_text(indicator))
+    return given.lower() or known
 
 
 def _deadline(value: object, target_year: int) -> int:
@@ -432,9 +392,10 @@ def _finish(
     notes_en: list[str],
     is_final: bool,
     probability: float | None,
+    rule: StatusRule,
 ) -> dict[str, object]:
     code = str(out["grade"])
-    outlook = "unknown" if code in MILESTONE_CODES else outlook_from_probability(probability)
+    outlook = "unknown" if code in MILESTONE_CODES else rule.outlook(probability)
     out.update(
         grade_zh=grade_label(code, "zh", final=is_final),
         grade_en=grade_label(code, "en", final=is_final),

@@ -5,21 +5,24 @@ After a task succeeds the runner records, next to the task's outputs
 
 * the notebook's bytes,
 * the parameters (canonical JSON),
-* the package version and a hash of every file in the ``analysis/`` package,
-* the task's input files (their relative names and bytes).
+* the package version and a hash of the code the notebook uses (:func:`code_digest`: the
+  modules of ``analysis`` it imports, transitively, and their packages' ``resources/``),
+* the task's input files (their relative names and bytes),
 
-A later run skips the task when it computes the same key and every recorded output still
-exists. Only :mod:`hashlib` and :mod:`json` are used here, so a no-op run never imports
-pandas, papermill or dask.
+and the digest of every output. A later run skips the task when it computes the same key
+and every recorded output still exists with its recorded digest. Only the standard library
+is used here, so a no-op run never imports pandas, papermill or dask.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import os
+import re
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
@@ -28,6 +31,12 @@ from analysis.core.hashing import file_sha256
 
 #: Files that never count as a task's input (they change on every write).
 IGNORED_NAMES = frozenset({"manifest.json"})
+
+#: The ``analysis`` package folder whose modules :func:`code_files` follows.
+PACKAGE_ROOT: Path = Path(__file__).resolve().parents[1]
+
+#: The folder of a package holding its data files (CSV tables read by its modules).
+RESOURCES = "resources"
 
 
 def canonical_json(value: object) -> str:
@@ -66,26 +75,266 @@ def files_digest(files: Iterable[str | Path], *, base: str | Path | None = None)
     return digest.hexdigest()
 
 
-@lru_cache(maxsize=1)
-def code_digest() -> str:
-    """Package version plus a hash of every file of the ``analysis`` package (code + resources)."""
+# --------------------------------------------------------------------------- code digests
+
+#: ``(relative path, mtime_ns, size)`` of every file of a package tree.
+_Stamp = tuple[tuple[str, int, int], ...]
+
+
+def _tree_stamp(root: Path) -> _Stamp:
+    """Every file under ``root`` except hidden ones and ``__pycache__``, with mtime and size."""
+    found: list[tuple[str, int, int]] = []
+    folders = [""]
+    while folders:
+        relative = folders.pop()
+        try:
+            entries = list(os.scandir(root / relative if relative else root))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith(".") or entry.name == "__pycache__":
+                continue
+            name = f"{relative}/{entry.name}" if relative else entry.name
+            if entry.is_dir():
+                folders.append(name)
+            elif entry.is_file() and not entry.name.endswith((".pyc", ".pyo")):
+                stat = entry.stat()
+                found.append((name, stat.st_mtime_ns, stat.st_size))
+    return tuple(sorted(found))
+
+
+def _notebook_sources(notebook: Path) -> list[str] | None:
+    """The code cells' sources of a .ipynb (IPython magics and shell lines made ``pass``)."""
+    try:
+        document = json.loads(notebook.read_text(encoding="utf-8"))
+        cells = [c for c in document["cells"] if c.get("cell_type") == "code"]
+        sources = [c.get("source", "") for c in cells]
+        texts = ["".join(s) if isinstance(s, list) else str(s) for s in sources]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    cleaned = []
+    for text in texts:
+        lines = text.splitlines()
+        if lines and lines[0].lstrip().startswith("%%"):  # a cell magic: not Python
+            continue
+        cleaned.append("\n".join(
+            line[: len(line) - len(line.lstrip())] + "pass"
+            if line.lstrip().startswith(("%", "!", "?")) else line
+            for line in lines))
+    return cleaned
+
+
+def _imported(tree: ast.AST, module: str, is_package: bool) -> Iterator[str]:
+    """Dotted names the import statements in ``tree`` may load.
+
+    ``from a.b import c`` yields ``a.b`` and ``a.b.c`` (``c`` may be a submodule); relative
+    imports are resolved against ``module`` (a package when ``is_package``).
+    """
+    package = module if is_package else module.rpartition(".")[0]
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            yield from (alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                parts = package.split(".") if package else []
+                if node.level - 1 >= len(parts):
+                    continue  # beyond the top package (or in a notebook): nothing of ours
+                base = ".".join(parts[: len(parts) - node.level + 1])
+                target = f"{base}.{node.module}" if node.module else base
+            else:
+                target = node.module or ""
+            yield target
+            yield from (f"{target}.{a.name}" for a in node.names if a.name != "*")
+
+
+#: An import statement at the start of a line, or after ``:`` / ``;`` (``if x: import y``).
+_IMPORT_LINE = re.compile(
+    r"[ \t]*(?:[^#\n]*?[:;][ \t]*)??(from[ \t]+[.\w]+[ \t]+import\b|import[ \t]+[A-Za-z_])")
+
+
+def _import_fragments(source: str) -> list[str]:
+    """The text of every import statement of a module (anywhere: in functions too).
+
+    Found by a scan for the word ``import`` rather than by parsing the whole module, which
+    is 20 times slower (0.1 s for the package; the scan is what keeps a no-op batch fast).
+    A statement runs on over open parentheses and backslash continuations.
+    """
+    fragments: list[str] = []
+    line_seen, at = -1, source.find("import")
+    while at >= 0:
+        start = source.rfind("\n", 0, at) + 1
+        at = source.find("import", at + 6)
+        if start == line_seen:
+            continue
+        line_seen = start
+        match = _IMPORT_LINE.match(source, start)
+        if not match:
+            continue
+        begin = line_start = match.start(1)
+        depth = 0
+        while True:  # one line at a time until the parentheses close (comments left out)
+            end = source.find("\n", line_start)
+            end = len(source) if end < 0 else end
+            code = source[line_start:end].partition("#")[0]
+            depth += code.count("(") - code.count(")")
+            if end == len(source) or (depth <= 0 and not code.rstrip().endswith("\\")):
+                break
+            line_start = end + 1
+        fragments.append(source[begin:end])
+    return fragments
+
+
+def _import_trees(source: str) -> list[ast.AST]:
+    """The import statements of a module parsed with :mod:`ast` (together, else one by one;
+    a fragment that is no statement — prose in a docstring — is dropped)."""
+    fragments = _import_fragments(source)
+    try:
+        return [ast.parse("\n".join(fragments))]
+    except SyntaxError:
+        pass
+    trees = []
+    for fragment in fragments:
+        for text in (fragment, fragment.partition("\n")[0]):
+            try:
+                trees.append(ast.parse(text))
+                break
+            except SyntaxError:
+                continue
+    return trees
+
+
+def _literal_modules(source: str, top: str) -> list[str]:
+    """Modules of ``top`` named by a string literal (``"analysis.x"``, ``"analysis.x:f"``).
+
+    They count as imports: lazy exports (a PEP 562 ``__getattr__`` over a table of module
+    names), ``importlib.import_module("…")``, ``"module:function"`` settings.
+    """
+    found = []
+    for match in re.finditer(rf"{re.escape(top)}((?:\.[A-Za-z_]\w*)*)(?::[\w.]+)?[\"']", source):
+        if match.start() > 0 and source[match.start() - 1] in "\"'":
+            found.append(top + match.group(1))
+    return found
+
+
+@lru_cache(maxsize=4096)
+def _module_imports(path: str, stamp: tuple[int, int], module: str, is_package: bool,
+                    top: str) -> tuple[str, ...]:
+    """Dotted names a module file may import (cached per file version)."""
+    del stamp  # part of the cache key only
+    try:
+        source = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ()  # its bytes still count (as missing)
+    names = [n for t in _import_trees(source) for n in _imported(t, module, is_package)]
+    return tuple(dict.fromkeys([*names, *_literal_modules(source, top)]))
+
+
+def _module_files(name: str, top: str, known: frozenset[str]) -> list[str]:
+    """The files importing ``name`` executes: each parent ``__init__.py``, then the module."""
+    parts = name.split(".")
+    if parts[0] != top:
+        return []
+    files = ["__init__.py"] if "__init__.py" in known else []
+    folder = ""
+    for part in parts[1:]:
+        path = f"{folder}{part}"
+        if f"{path}/__init__.py" in known:
+            files.append(f"{path}/__init__.py")
+            folder = f"{path}/"
+        else:
+            if f"{path}.py" in known:
+                files.append(f"{path}.py")
+            break  # a plain module (or not ours): nothing below it
+    return files
+
+
+def _notebook_imports(notebook: Path, top: str) -> list[str] | None:
+    """Dotted names a notebook's code cells may import; None when a cell cannot be parsed."""
+    sources = _notebook_sources(notebook)
+    if sources is None:
+        return None
+    try:
+        trees = [ast.parse(source) for source in sources]
+    except SyntaxError:
+        return None
+    return [*(n for t in trees for n in _imported(t, "", False)),
+            *(n for source in sources for n in _literal_modules(source, top))]
+
+
+@lru_cache(maxsize=128)
+def _closure(notebook: str, notebook_stamp: tuple[int, int], root: str,
+             tree: _Stamp) -> tuple[tuple[str, ...], str]:
+    """``(code files relative to root, their digest)`` of a notebook; cached by the mtimes."""
+    del notebook_stamp  # part of the cache key only
+    base = Path(root)
+    top = base.name
+    stamps = {name: (mtime, size) for name, mtime, size in tree}
+    known = frozenset(stamps)
+    names = _notebook_imports(Path(notebook), top)
+    if names is None:  # cannot tell what it imports: every file of the package counts
+        files = set(known)
+    else:
+        pending = [f for n in names for f in _module_files(n, top, known)]
+        files = set()
+        while pending:
+            file = pending.pop()
+            if file in files:
+                continue
+            files.add(file)
+            module = ".".join([top, *file.removesuffix(".py").split("/")]).removesuffix(".__init__")
+            imported = _module_imports(str(base / file), stamps[file], module,
+                                       file.endswith("__init__.py"), top)
+            pending.extend(f for n in imported for f in _module_files(n, top, known))
+        folders = {f.rpartition("/")[0] for f in files}
+        prefixes = tuple(f"{folder}/{RESOURCES}/" if folder else f"{RESOURCES}/" for folder in folders)
+        files.update(name for name in known if name.startswith(prefixes))
+    ordered = tuple(sorted(files))
+    return ordered, files_digest([base / f for f in ordered], base=base)
+
+
+def _code(notebook: str | Path, package_root: str | Path | None) -> tuple[Path, tuple[str, ...], str]:
+    root = Path(package_root).resolve() if package_root else PACKAGE_ROOT
+    path = Path(notebook).resolve()
+    stat = path.stat()
+    files, digest = _closure(str(path), (stat.st_mtime_ns, stat.st_size), str(root),
+                             _tree_stamp(root))
+    return root, files, digest
+
+
+def code_files(notebook: str | Path, *, package_root: str | Path | None = None) -> list[Path]:
+    """The files of the ``analysis`` package a notebook uses, sorted (absolute paths).
+
+    The modules its code cells import (``import analysis.x``, ``from analysis.x import y``
+    where ``y`` may be a submodule), followed through every import statement of those
+    modules (relative ones too, and those inside functions) and every module name written
+    as a string literal, each parent package's ``__init__.py``, and the files under
+    ``resources/`` of every package folder holding one of those modules. A notebook that
+    cannot be parsed counts the whole package. Cached per notebook and per the package
+    files' modification times and sizes (a repeated call walks the package folder only).
+    """
+    root, files, _ = _code(notebook, package_root)
+    return [root / f for f in files]
+
+
+def code_digest(notebook: str | Path, *, package_root: str | Path | None = None) -> str:
+    """The package version plus a hash of :func:`code_files` (names and bytes)."""
     import analysis
 
-    package = Path(analysis.__file__).resolve().parent
-    files = [
-        p for p in package.rglob("*")
-        if p.is_file() and "__pycache__" not in p.parts and p.suffix not in {".pyc", ".pyo"}
-    ]
-    return f"{analysis.__version__}:{files_digest(files, base=package)}"
+    return f"{analysis.__version__}:{_code(notebook, package_root)[2]}"
 
 
-def task_key(notebook: str | Path, parameters: Mapping[str, object], inputs_digest: str) -> str:
-    """The cache key of one task run."""
+def task_key(notebook: str | Path, parameters: Mapping[str, object], inputs_digest: str, *,
+             code: str | None = None) -> str:
+    """The cache key of one task run; ``code`` defaults to the notebook's :func:`code_digest`."""
     digest = hashlib.sha256()
-    for part in (file_sha256(notebook), canonical_json(dict(parameters)), code_digest(), inputs_digest):
+    code = code_digest(notebook) if code is None else code
+    for part in (file_sha256(notebook), canonical_json(dict(parameters)), code, inputs_digest):
         digest.update(part.encode())
         digest.update(b"\n")
     return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- records
 
 
 def read_record(path: str | Path) -> dict[str, object] | None:
@@ -96,26 +345,42 @@ def read_record(path: str | Path) -> dict[str, object] | None:
         return None
 
 
+def output_digest(path: str | Path) -> str | None:
+    """A file's SHA-256, a folder's :func:`files_digest` of its :func:`input_files`, or None."""
+    target = Path(path)
+    if target.is_file():
+        return file_sha256(target)
+    if target.is_dir():
+        return "folder:" + files_digest(input_files(target), base=target)
+    return None
+
+
 def is_fresh(record_path: str | Path, keys: Iterable[str]) -> bool:
-    """True when the record holds one of ``keys`` and every output it lists still exists."""
+    """True when the record holds one of ``keys`` and every output it lists still exists
+    with the digest it had when recorded (a record without digests is never fresh)."""
     record = read_record(record_path)
-    if not record:
+    if not isinstance(record, dict) or record.get("key") not in set(keys):
         return False
-    recorded = {record.get("key"), record.get("content_key")} - {None}
-    if not recorded.intersection(keys):
+    outputs, digests = record.get("outputs", []), record.get("output_digests")
+    if not isinstance(outputs, list) or not isinstance(digests, dict):
         return False
-    return all(Path(p).exists() for p in record.get("outputs", []))  # type: ignore[union-attr]
+    for output in outputs:
+        recorded = digests.get(output)
+        if recorded is None or output_digest(output) != recorded:
+            return False
+    return True
 
 
 def write_record(path: str | Path, *, key: str, outputs: Iterable[str | Path],
-                 content_key: str | None = None, extra: Mapping[str, object] | None = None) -> None:
-    """Atomically record a successful run (its key(s), outputs and when it ran)."""
+                 extra: Mapping[str, object] | None = None) -> None:
+    """Atomically record a successful run: its key, its outputs and their digests, when."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
+    names = [str(p) for p in outputs]
     record = {
         "key": key,
-        "content_key": content_key,
-        "outputs": [str(p) for p in outputs],
+        "outputs": names,
+        "output_digests": {name: output_digest(name) for name in names},
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **(dict(extra) if extra else {}),
     }
@@ -128,41 +393,3 @@ def write_record(path: str | Path, *, key: str, outputs: Iterable[str | Path],
 def clear_record(path: str | Path) -> None:
     """Forget a recorded run (after a failure), so the task runs next time."""
     Path(path).unlink(missing_ok=True)
-
-
-def chapter_content_digest(tables_dir: str | Path, models_dir: str | Path, chapter: int) -> str | None:
-    """A digest of the rows of the processed tables and model outputs that concern ``chapter``.
-
-    Used only when a chapter's file-level key has changed, to tell whether what *this*
-    chapter shows changed: tables with a ``chapter`` column keep that chapter's rows, tables
-    with a ``target_key`` column keep the rows of that chapter's targets (keys and parent
-    keys from ``targets``), every other table counts whole. ``None`` when the tables cannot
-    be read (the caller then re-runs the chapter).
-    """
-    try:
-        import pandas as pd
-    except ImportError:  # pragma: no cover - pandas is a hard dependency
-        return None
-    files = [*input_files(tables_dir, recursive=False, suffixes=(".parquet",)),
-             *input_files(models_dir, suffixes=(".parquet",))]
-    files.sort(key=lambda p: (p.stem != "targets", str(p)))  # targets first: they give the keys
-    digest = hashlib.sha256(f"chapter={chapter}".encode())
-    chapter_keys: set[str] = set()
-    try:
-        for path in files:
-            frame = pd.read_parquet(path)
-            if "chapter" in frame.columns:
-                frame = frame[frame["chapter"].astype("string") == str(chapter)]
-            elif "target_key" in frame.columns:
-                frame = frame[frame["target_key"].astype("string").isin(sorted(chapter_keys))]
-            if path.stem == "targets":
-                for column in ("key", "parent_key"):
-                    if column in frame.columns:
-                        chapter_keys.update(str(v) for v in frame[column].dropna())
-            digest.update(Path(path).relative_to(Path(path).parents[0]).as_posix().encode())
-            digest.update(canonical_json([[str(c), str(t)] for c, t in frame.dtypes.items()]).encode())
-            hashed = pd.util.hash_pandas_object(frame.astype("string"), index=False)
-            digest.update(hashed.to_numpy().tobytes())
-    except Exception:  # noqa: BLE001 - unreadable or unexpected tables: no shortcut
-        return None
-    return digest.hexdigest()

@@ -62,14 +62,18 @@ def _chapters(text: str) -> tuple[int, ...]:
     return tuple(dict.fromkeys(numbers))
 
 
-def _fraction(text: str) -> float:
+def _band(text: str) -> float:
+    """The band, checked by the status rule itself (the range every notebook accepts)."""
+    from analysis.evaluate.rule import check_band
+
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"must be a fraction between 0 and 1: {text!r}")
-    return value
+    try:
+        return check_band(value)
+    except AnalysisError as error:
+        raise argparse.ArgumentTypeError(error.problem) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,8 +96,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--chapters", type=_chapters, default=None, metavar="1,3",
                      help="only these chapters (default: every chapter of the plan)")
     run.add_argument("--lang", choices=("zh", "en"), default="zh", help="report language")
-    run.add_argument("--band", type=_fraction, default=None,
-                     help="tolerance band of the status rule (default: the notebook's)")
+    run.add_argument("--band", type=_band, default=None,
+                     help="tolerance band of the status rule, in [0, 0.5) (default: 0.05)")
     run.add_argument("--jobs", type=_positive, default=None, metavar="N",
                      help="parallel notebooks on this machine (default: number of cores)")
     run.add_argument("--force", action="store_true", help="run every task, ignoring the cache")

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from analysis.core import paths
-from analysis.core.catalogue_index import chapter_needs_models
 from analysis.core.errors import AnalysisError
+from analysis.evaluate.rule import check_band
 from analysis.pipeline import cache
 from analysis.pipeline.params import notebook_schema
 from analysis.pipeline.progress import Progress
@@ -36,7 +36,7 @@ from analysis.pipeline.tasks import (
     run_task,
 )
 
-STAGES = ("clean", "models", "chapter", "summary")
+STAGES = ("clean", "models", "evaluate", "chapter", "summary")
 LANGS = ("zh", "en")
 
 
@@ -46,18 +46,20 @@ class Notebooks:
 
     clean: Path
     models: Path
+    evaluate: Path
     chapter: Path
     summary: Path
 
     @classmethod
     def in_folder(cls, folder: str | Path | None = None) -> Notebooks:
-        """The four project notebooks in ``folder`` (default: the project's ``notebooks/``)."""
+        """The five stage notebooks in ``folder`` (default: the project's ``notebooks/``)."""
         base = Path(folder).resolve() if folder else paths.PROJECT_ROOT / "notebooks"
         return cls(
             clean=base / "01_clean_returns.ipynb",
             models=base / "02_trend_models.ipynb",
-            chapter=base / "03_chapter_report.ipynb",
-            summary=base / "04_summary.ipynb",
+            evaluate=base / "03_evaluate.ipynb",
+            chapter=base / "04_chapter_report.ipynb",
+            summary=base / "05_summary.ipynb",
         )
 
     def of(self, stage: str) -> Path:
@@ -136,7 +138,6 @@ class Task:
     input_base: Path
     outputs: list[Path]
     full_parameters: dict[str, Any]
-    content_digest: Callable[[], str | None] | None = None
 
     @property
     def label(self) -> str:
@@ -166,8 +167,8 @@ def _check_options(options: RunOptions) -> None:
         raise AnalysisError("parameter 'eval_year' must be int", text=options.eval_year)
     if number(options.eval_year) and not 1990 <= options.eval_year <= 2100:  # type: ignore[operator]
         raise AnalysisError("--eval-year must be a year between 1990 and 2100", text=options.eval_year)
-    if number(options.band) and not 0 <= options.band < 1:  # type: ignore[operator]
-        raise AnalysisError("--band must be a fraction between 0 and 1", text=options.band)
+    if options.band is not None:
+        check_band(options.band)  # the status rule's own range, as in every notebook
     if not options.plans:
         raise AnalysisError("no plan to run (name one with --plan or use --all)")
 
@@ -206,19 +207,20 @@ def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: P
     common = {"kernel_name": options.kernel_name, "timeout": options.timeout,
               "failed_dir": str(failed)}
 
+    evaluation = paths.evaluation_dir(plan, year, data_root)
+
     def tables() -> list[Path]:
         return cache.input_files(processed, recursive=False)
 
-    def report_inputs() -> list[Path]:
+    def evaluate_inputs() -> list[Path]:
         return [raw / "plan.yaml", *tables(), *cache.input_files(models)]
 
-    def background_inputs() -> list[Path]:
-        return [raw / "plan.yaml", *tables()]
+    def report_inputs() -> list[Path]:
+        return [*evaluate_inputs(), *cache.input_files(evaluation)]
 
     def make(stage: str, task_id: str, params: dict[str, Any], executed: str, deps: list[str],
              record: Path, inputs: Callable[[], list[Path]], outputs: list[Path],
-             html: Path | None = None, title: str = "",
-             content: Callable[[], str | None] | None = None) -> Task:
+             html: Path | None = None, title: str = "") -> Task:
         notebook = options.notebooks.of(stage)
         full = _validated(notebook, params)
         spec = TaskSpec(
@@ -228,52 +230,42 @@ def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: P
             renderer=options.renderer if html else None, **common,
         )
         return Task(spec, deps, record, inputs, data_root,
-                    [kept / executed, *([html] if html else []), *outputs], full, content)
+                    [kept / executed, *([html] if html else []), *outputs], full)
 
     base = {"plan": plan, "data_root": str(data_root)}
     clean_id, models_id = f"{plan}/clean", f"{plan}/models/{year}"
+    evaluate_id = f"{plan}/{year}/evaluate"
     tasks = [
         make("clean", clean_id, dict(base), "01_clean_returns.ipynb", [],
              processed / ".cache" / "clean.json", lambda: cache.input_files(raw),
              [processed / "manifest.json"]),
         make("models", models_id, {**base, "as_of_year": year}, "02_trend_models.ipynb",
              [clean_id], models / ".cache" / "models.json", tables, [models]),
+        make("evaluate", evaluate_id,
+             {**base, "eval_year": year, **band, "publish_to": str(out)}, "03_evaluate.ipynb",
+             [models_id], evaluation / ".cache" / "evaluate.json", evaluate_inputs,
+             [evaluation, out / paths.EVALUATION_CSV]),
     ]
     chapter_ids = []
     for n in chapters:
         task_id = f"{plan}/{year}/chapter_{n}{sfx}"
         chapter_ids.append(task_id)
-        # A chapter without numeric targets does not read the models: it starts after clean.
-        needs_models = chapter_needs_models(raw, n)
         tasks.append(make(
             "chapter", task_id,
-            {**base, "chapter": n, "eval_year": year, "lang": lang, **band},
-            f"03_chapter_report.chapter_{n}{sfx}.ipynb",
-            [models_id] if needs_models else [clean_id],
-            records / f"chapter_{n}{sfx}.json",
-            report_inputs if needs_models else background_inputs, [],
+            {**base, "chapter": n, "eval_year": year, "lang": lang},
+            f"04_chapter_report.chapter_{n}{sfx}.ipynb", [evaluate_id],
+            records / f"chapter_{n}{sfx}.json", report_inputs, [],
             html=out / paths.report_page(n, lang),
             title=f"{info.name} — {'第' + str(n) + '章' if lang == 'zh' else f'Chapter {n}'}",
-            content=_chapter_content(processed, models, n, raw / "plan.yaml"),
         ))
     tasks.append(make(
         "summary", f"{plan}/{year}/summary{sfx}",
-        {**base, "eval_year": year, "lang": lang, **band, "reports_root": str(reports_root)},
-        f"04_summary{sfx}.ipynb", [models_id], records / f"summary{sfx}.json", report_inputs, [],
+        {**base, "eval_year": year, "lang": lang},
+        f"05_summary{sfx}.ipynb", [evaluate_id], records / f"summary{sfx}.json", report_inputs, [],
         html=out / paths.report_page(None, lang),
         title=f"{info.name} — {'中期评估总报告' if lang == 'zh' else 'Summary'}",
     ))
     return tasks
-
-
-def _chapter_content(processed: Path, models: Path, chapter: int,
-                     plan_yaml: Path) -> Callable[[], str | None]:
-    """The chapter's content digest: its rows of the tables, plus the plan's ``plan.yaml``."""
-    def digest() -> str | None:
-        rows = cache.chapter_content_digest(processed, models, chapter)
-        return None if rows is None else f"{rows}:{cache.files_digest([plan_yaml])}"
-
-    return digest
 
 
 # --------------------------------------------------------------------------- execution
@@ -340,41 +332,28 @@ class _Executor:
 
 
 def _key(task: Task) -> str:
-    """The content-hash key of a task from its notebook, parameters, code and input files."""
+    """The content-hash key of a task: its notebook, parameters, the code the notebook uses
+    (:func:`cache.code_digest`) and its input files."""
     return cache.task_key(task.spec.notebook, task.full_parameters,
-                          cache.files_digest(task.inputs(), base=task.input_base))
+                          cache.files_digest(task.inputs(), base=task.input_base),
+                          code=cache.code_digest(task.spec.notebook))
 
 
-def _fresh(task: Task) -> tuple[bool, str, str | None]:
-    """``(up to date?, key, content key)`` of a task whose upstream tasks are done."""
-    spec = task.spec
+def _fresh(task: Task) -> tuple[bool, str, None]:
+    """``(up to date?, key, None)`` of a task whose upstream tasks are done.
+
+    Up to date: the record holds this key and every output it lists still has its recorded
+    digest. (The third item, always None, is the slot of the removed content key.)
+    """
     key = _key(task)
-    if cache.is_fresh(task.record, [key]):
-        return True, key, None
-    content_key = None
-    if task.content_digest is not None and task.record.exists():
-        digest = task.content_digest()
-        if digest is not None:
-            content_key = cache.task_key(spec.notebook, task.full_parameters, digest)
-            if cache.is_fresh(task.record, [content_key]):
-                return True, key, content_key
-    return False, key, content_key
+    return cache.is_fresh(task.record, [key]), key, None
 
 
-def _record(task: Task, key: str, content_key: str | None) -> None:
-    if task.content_digest is not None and content_key is None:
-        content_key = _safe(task.content_digest)
-        if content_key is not None:
-            content_key = cache.task_key(task.spec.notebook, task.full_parameters, content_key)
-    cache.write_record(task.record, key=key, content_key=content_key, outputs=task.outputs,
-                       extra={"task": task.spec.task_id, "parameters": task.full_parameters})
-
-
-def _safe(function: Callable[[], str | None]) -> str | None:
-    try:
-        return function()
-    except Exception:  # noqa: BLE001 - a content digest is an optimisation only
-        return None
+def _record(task: Task, key: str, _content_key: str | None = None) -> None:
+    """Record a success: the key, the outputs and their digests (``_content_key`` is unused)."""
+    cache.write_record(task.record, key=key, outputs=task.outputs,
+                       extra={"task": task.spec.task_id, "parameters": task.full_parameters,
+                              "code": cache.code_digest(task.spec.notebook)})
 
 
 def _forget(task: Task) -> None:

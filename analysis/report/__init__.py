@@ -9,9 +9,12 @@ per section: ``overall`` (一、总体进展), ``indicators`` (二、主要指�
 ``i18n`` the zh/en wording, ``render`` writes the self-contained HTML page.
 """
 
+from analysis.core.formatting import format_number as fmt_number
+from analysis.core.formatting import format_share as fmt_share
+from analysis.core.formatting import format_target as fmt_target
 from analysis.figures.charts import setup_plotting
 from analysis.report.context import ReportContext, load_report_context
-from analysis.report.html import esc, fmt_number, fmt_share, fmt_target, grade_badge
+from analysis.report.html import esc, grade_badge
 from analysis.report.indicators import indicators_section
 from analysis.report.method import method_note
 from analysis.report.outlook import outlook_section
@@ -19,7 +22,7 @@ from analysis.report.overall import headline, overall_section, tally_text
 from analysis.report.page import page_header
 from analysis.report.plan_labels import eval_kind
 from analysis.report.problems import problems_section
-from analysis.report.render import render_notebook_html, write_evaluation
+from analysis.report.render import render_notebook_html
 from analysis.report.safeguards import rule_years
 from analysis.report.summary import (
     chapter_links_section,
@@ -35,5 +38,4 @@ __all__ = [
     "load_report_context", "metadata_section", "method_note", "outlook_section",
     "overall_section", "page_header", "problems_section", "render_notebook_html",
     "rule_years", "setup_plotting", "summary_overall_section", "tally_text", "tasks_section",
-    "write_evaluation",
 ]

@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.report.context import GRADES, MILESTONE_CODES, ReportContext
+from analysis.core.formatting import format_number, format_share, format_target
+from analysis.evaluate.labels import GRADE_CODES as GRADES
+from analysis.evaluate.labels import MILESTONE_CODES
+from analysis.report.context import ReportContext
 from analysis.report.html import (
     _h,
     _missing,
     _p,
     _section,
     esc,
-    fmt_number,
-    fmt_share,
-    fmt_target,
     grade_badge,
     html_table,
 )
@@ -83,7 +83,7 @@ def indicator_table(rows: pd.DataFrame, ctx: ReportContext) -> str:
     for _, row in rows.iterrows():
         unit = units.get(str(row.get("key")))
         final = _row_final(row, ctx)
-        actual = fmt_number(row.get("actual"), unit, lang=lang)
+        actual = format_number(row.get("actual"), unit, lang=lang)
         if not _missing(row.get("actual_year")) and not _missing(row.get("actual")):
             actual = t("text.actual_year", lang, value=actual, year=int(row["actual_year"]))
         name = _name(row, lang)
@@ -94,10 +94,10 @@ def indicator_table(rows: pd.DataFrame, ctx: ReportContext) -> str:
         outlook_html = grade_badge(row.get("outlook"), lang, outlook=True)
         if not _missing(row.get("probability_met")):
             outlook_html += (f' <span class="pe-note">'
-                             f'{esc(fmt_share(row.get("probability_met"), lang))}</span>')
+                             f'{esc(format_share(row.get("probability_met"), lang))}</span>')
         body.append([
             name_html, esc(_level_label(row.get("level"), lang)),
-            f'<span class="pe-num">{esc(fmt_number(row.get("baseline"), unit, lang=lang))}</span>',
+            f'<span class="pe-num">{esc(format_number(row.get("baseline"), unit, lang=lang))}</span>',
             esc(_target_text(ctx, row, "midterm", unit)),
             esc(actual),
             esc(_target_text(ctx, row, "final", unit)),
@@ -119,7 +119,7 @@ def _target_text(ctx: ReportContext, row: pd.Series, which: str, unit: str | Non
     comparator = row.get("midterm_comparator") if which == "midterm" else row.get("comparator")
     if _missing(comparator) or not str(comparator):
         comparator = row.get("comparator")
-    return fmt_target(value, comparator, unit, lang)
+    return format_target(value, comparator, unit, lang)
 
 
 def _progress_text(row: pd.Series, ctx: ReportContext) -> str:
@@ -129,7 +129,7 @@ def _progress_text(row: pd.Series, ctx: ReportContext) -> str:
     expected = row.get("expected_progress")
     if _missing(expected):
         expected = row.get("tau") if not _missing(row.get("tau")) else ctx.tau
-    return f"{fmt_share(row.get('progress'), ctx.lang)} / {fmt_share(expected, ctx.lang)}"
+    return f"{format_share(row.get('progress'), ctx.lang)} / {format_share(expected, ctx.lang)}"
 
 
 def indicators_section(ctx: ReportContext) -> str:

@@ -7,13 +7,15 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from analysis.report.context import GRADES, MILESTONE_CODES, OK_GRADES, ReportContext
+from analysis.core.formatting import format_share
+from analysis.evaluate.labels import GRADE_CODES as GRADES
+from analysis.evaluate.labels import MILESTONE_CODES
+from analysis.report.context import OK_GRADES, ReportContext
 from analysis.report.html import (
     _h,
     _p,
     _section,
     esc,
-    fmt_share,
     grade_badge,
     grade_label,
     html_table,
@@ -44,8 +46,8 @@ def headline(evaluation: pd.DataFrame, tau: float, lang: str, *, final: bool = F
     share = ok / graded
     met = share >= tau - 1e-9
     key = "text.headline.final" if final else "text.headline"
-    return t(f"{key}.{'met' if met else 'not_met'}", lang, tau=fmt_share(tau, lang),
-             share=fmt_share(share, lang), n_ok=ok, n_graded=graded)
+    return t(f"{key}.{'met' if met else 'not_met'}", lang, tau=format_share(tau, lang),
+             share=format_share(share, lang), n_ok=ok, n_graded=graded)
 
 
 def tally_sentence(evaluation: pd.DataFrame, lang: str, *, final: bool = False,

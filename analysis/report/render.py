@@ -9,8 +9,6 @@ import re
 from pathlib import Path
 from typing import Any
 
-from analysis.core import paths
-from analysis.report.context import ReportContext
 from analysis.report.html import esc
 from analysis.report.page import REPORT_CSS
 
@@ -84,11 +82,3 @@ body.pe-page { max-width: 60em; margin: 1.5em auto; padding: 0 1em; background: 
 @page { size: A4; margin: 15mm; }
 @media print { body.pe-page { max-width: none; margin: 0; } }
 """
-
-
-def write_evaluation(ctx: ReportContext, reports_root: str = "") -> Path:
-    """Write the whole plan's ``evaluation.csv`` into ``reports/<plan>/<eval_year>/``."""
-    from analysis import evaluate
-
-    folder = paths.report_dir(ctx.plan, ctx.eval_year, reports_root or None)
-    return evaluate.write_evaluation_csv(ctx.evaluation, folder / "evaluation.csv")

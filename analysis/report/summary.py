@@ -8,13 +8,14 @@ from datetime import date
 import pandas as pd
 
 from analysis.core import paths
-from analysis.report.context import GRADES, ReportContext
+from analysis.core.formatting import format_number, format_share
+from analysis.evaluate.labels import GRADE_CODES as GRADES
+from analysis.report.context import ReportContext
 from analysis.report.html import (
     _h,
     _p,
     _section,
     esc,
-    fmt_share,
     grade_badge,
     grade_label,
     html_table,
@@ -95,8 +96,8 @@ def metadata_section(ctx: ReportContext, *, generated: date | None = None) -> st
     facts = [
         (t("meta.plan", lang), f"{plan_name(ctx)} ({ctx.plan})"),
         (t("meta.eval_year", lang), f"{ctx.eval_year} · {eval_kind(ctx)}"),
-        (t("meta.tau", lang), fmt_share(ctx.tau, lang)),
-        (t("meta.band", lang), f"{ctx.band:g}"),
+        (t("meta.tau", lang), format_share(ctx.tau, lang)),
+        (t("meta.band", lang), format_number(ctx.band, lang=lang, decimals=4)),
         (t("meta.data_fingerprint", lang), ctx.fingerprint[:16]),
         (t("meta.package_version", lang), __version__),
         (t("meta.generated", lang), (generated or date.today()).isoformat()),

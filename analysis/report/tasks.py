@@ -6,14 +6,15 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.core.errors import AnalysisError
+from analysis.core.formatting import format_number
+from analysis.evaluate.labels import MILESTONE_CODES
 from analysis.report.baseline import baseline_block, births_block, series_block
-from analysis.report.context import MILESTONE_CODES, ReportContext
+from analysis.report.context import ReportContext
 from analysis.report.html import (
     _h,
     _p,
     _section,
     esc,
-    fmt_number,
     grade_badge,
     grade_label,
     html_table,
@@ -44,7 +45,7 @@ def _group_table(rows: pd.DataFrame, ctx: ReportContext) -> str:
         unit = units.get(str(row.get("key")))
         body.append([
             esc(_name(row, lang)), esc(_target_text(ctx, row, "final", unit)),
-            esc(fmt_number(row.get("actual"), unit, lang=lang)),
+            esc(format_number(row.get("actual"), unit, lang=lang)),
             grade_badge(row.get("grade"), lang, final=_row_final(row, ctx)),
             esc(_note(row, lang)),
         ])
