@@ -12,13 +12,8 @@ import shutil
 import pandas as pd
 import pytest
 
-from analysis.clean.plan import (
-    TARGET_COLUMNS,
-    load_catalogue,
-    load_history,
-    load_plan,
-    parse_catalogue,
-)
+from analysis.clean.catalogue import TARGET_COLUMNS, load_catalogue, load_history, parse_catalogue
+from analysis.clean.plan import load_plan
 from analysis.core import rules, vocab
 from analysis.core.paths import PROJECT_ROOT
 from analysis.evaluate import evaluate_plan

@@ -16,8 +16,8 @@ import math
 import pandas as pd
 import pytest
 
+from analysis.clean.catalogue import load_plan_tables
 from analysis.clean.consistency import COLUMNS, plan_consistency, subject
-from analysis.clean.plan import load_plan_tables
 from analysis.core.paths import PROJECT_ROOT
 
 PLAN_DIR = PROJECT_ROOT / "data" / "raw" / "kaiping"

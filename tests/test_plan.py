@@ -7,14 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis.clean.plan import (
-    chapter_title,
-    load_catalogue,
-    load_history,
-    load_plan,
-    parse_catalogue,
-    sections_of,
-)
+from analysis.clean.catalogue import load_catalogue, load_history, parse_catalogue
+from analysis.clean.plan import chapter_title, load_plan, sections_of
 from analysis.core.errors import AnalysisError
 from analysis.core.paths import PROJECT_ROOT
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.clean.plan import load_catalogue, parse_catalogue
+from analysis.clean.catalogue import load_catalogue, parse_catalogue
 from analysis.clean.returns import load_layout
 from analysis.core import vocab
 from analysis.core.errors import AnalysisError

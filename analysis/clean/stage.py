@@ -58,8 +58,9 @@ def clean_returns(plan_dir: str | Path, plan: str, *, targets: pd.DataFrame | No
 
 def run_clean_stage(plan: str, data_root: str | Path | None = None) -> CleanResult:
     """Run stage 1 for ``plan`` (see the module docstring); raises AnalysisError on bad input."""
+    from analysis.clean.catalogue import load_catalogue, load_history, parse_catalogue
     from analysis.clean.consistency import plan_consistency
-    from analysis.clean.plan import load_catalogue, load_history, load_plan, parse_catalogue
+    from analysis.clean.plan import load_plan
 
     started = time.perf_counter()
     plan_dir = paths.raw_plan_dir(plan, data_root)
