@@ -24,9 +24,8 @@ def test_rows_of_later_years_are_dropped_and_undated_rows_kept():
 
 
 def test_a_2023_report_shows_nothing_from_a_later_year(tmp_path):
-    from tests.test_report import build_root, context, text_of
-
     from analysis import report
+    from tests.test_report import build_root, context, text_of
 
     root = build_root(tmp_path)
     processed = root / "processed" / "mini"

@@ -352,8 +352,7 @@ def _fresh(task: Task) -> tuple[bool, str, None]:
 def _record(task: Task, key: str, _content_key: str | None = None) -> None:
     """Record a success: the key, the outputs and their digests (``_content_key`` is unused)."""
     cache.write_record(task.record, key=key, outputs=task.outputs,
-                       extra={"task": task.spec.task_id, "parameters": task.full_parameters,
-                              "code": cache.code_digest(task.spec.notebook)})
+                       extra={"task": task.spec.task_id, "parameters": task.full_parameters})
 
 
 def _forget(task: Task) -> None:
@@ -384,7 +383,7 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
     waiting = [task.spec.task_id for task in graph]
     queued: list[str] = []
     # Tasks that succeeded and still need their cache record: written once the freed workers
-    # have their next tasks (a chapter's content digest reads the tables, ~0.3 s).
+    # have their next tasks (hashing the outputs reads them).
     unrecorded: list[str] = []
 
     def record_succeeded() -> None:
