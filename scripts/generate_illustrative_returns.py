@@ -66,7 +66,7 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from analysis.clean.returns import LayoutMap, load_layout
+from analysis.clean.layout import LayoutMap, load_layout
 from analysis.clean.template import save_deterministic, write_table_sheet
 
 ROOT = Path(__file__).resolve().parent.parent

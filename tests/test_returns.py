@@ -15,7 +15,8 @@ import yaml
 
 from analysis.clean.checks import raise_for_errors
 from analysis.clean.derive import derive_indicators
-from analysis.clean.returns import decode_csv, load_layout, parse_years, read_returns
+from analysis.clean.layout import load_layout, parse_years
+from analysis.clean.returns import decode_csv, read_returns
 from analysis.clean.stage import clean_returns
 from analysis.core.errors import AnalysisError
 

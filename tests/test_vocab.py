@@ -11,13 +11,15 @@ import pandas as pd
 import pytest
 
 from analysis.clean.catalogue import load_catalogue, parse_catalogue
-from analysis.clean.returns import load_layout
+from analysis.clean.layout import load_layout
 from analysis.core import vocab
 from analysis.core.errors import AnalysisError
 from analysis.core.paths import PROJECT_ROOT, RESOURCES
+from analysis.core.vocab import direction as indicator_direction
+from analysis.core.vocab import is_share as is_share_indicator
 from analysis.evaluate import evaluate_plan
 from analysis.evaluate.rule import StatusRule
-from analysis.models.core import choose_scale, indicator_direction, is_share_indicator
+from analysis.models.core import choose_scale
 
 UNKNOWN = "fitness_great_rate"
 PLAN_DIR = PROJECT_ROOT / "data" / "raw" / "kaiping"

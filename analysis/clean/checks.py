@@ -30,7 +30,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from analysis.clean.returns import indicator_kinds, is_known_level
+from analysis.core import vocab
 from analysis.core.errors import AnalysisError
 
 QA_COLUMNS = ["check", "severity", "year", "level", "indicator", "value", "message", "message_zh",
@@ -81,12 +81,12 @@ def check_schema(indicators: pd.DataFrame) -> list[dict]:
     import pandera.pandas as pa
     from pandera.errors import SchemaErrors
 
-    kinds = indicator_kinds()
+    kinds = vocab.kinds()
     schema = pa.DataFrameSchema(
         {
             "plan": pa.Column(str),
             "year": pa.Column(int, pa.Check.in_range(1949, 2100)),
-            "level": pa.Column(str, pa.Check(lambda s: s.map(is_known_level), element_wise=False,
+            "level": pa.Column(str, pa.Check(lambda s: s.map(lambda level: vocab.is_level(level, allow_age_bands=True)), element_wise=False,
                                              error="unknown level id")),
             "indicator": pa.Column(str, pa.Check.isin(sorted(kinds))),
             "value": pa.Column(float, pa.Check(lambda s: s.map(math.isfinite),
@@ -113,7 +113,7 @@ def check_schema(indicators: pd.DataFrame) -> list[dict]:
 
 def check_negative(indicators: pd.DataFrame) -> list[dict]:
     """Counts and amounts below zero."""
-    kinds = indicators["indicator"].map(indicator_kinds())
+    kinds = indicators["indicator"].map(vocab.kinds())
     bad = indicators[kinds.isin(COUNT_KINDS) & (indicators["value"] < 0)]
     return [finding("negative", "error", f"negative {r.indicator}: {r.value:g}", r,
                     message_zh=f"{_zh(r.indicator)}为负数：{r.value:g}")
@@ -122,7 +122,7 @@ def check_negative(indicators: pd.DataFrame) -> list[dict]:
 
 def check_share_range(indicators: pd.DataFrame) -> list[dict]:
     """Shares outside 0–1 (error); gross rates above 1 (warning) or below 0 (error)."""
-    kinds = indicators["indicator"].map(indicator_kinds())
+    kinds = indicators["indicator"].map(vocab.kinds())
     value = indicators["value"]
     suspect = ((kinds == "share") & ((value < 0) | (value > 1))) | ((kinds == "rate") & (
         (value < 0) | (value > 1)))
@@ -198,7 +198,7 @@ def check_jumps(indicators: pd.DataFrame, *, jump_threshold: float = 0.3,
                 jump_min_size: float = 50, share_jump: float = 0.10) -> list[dict]:
     """Year-on-year changes beyond the thresholds (reported rows only)."""
     reported = indicators[~indicators["derived"]].sort_values(["level", "indicator", "year"])
-    kinds = indicator_kinds()
+    kinds = vocab.kinds()
     out = []
     for (_level, indicator), group in reported.groupby(["level", "indicator"], sort=True):
         if indicator in NO_JUMP_CHECK:

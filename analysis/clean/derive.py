@@ -20,7 +20,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.clean.returns import INDICATOR_COLUMNS, indicator_units, tidy_frame
+from analysis.clean.returns import INDICATOR_COLUMNS, tidy_frame
+from analysis.core import vocab
 
 QUALIFICATION_SHARES = {
     "share_teachers_associate_plus": (
@@ -55,7 +56,7 @@ def _lookup(frame: pd.DataFrame) -> dict[tuple[int, str, str], float]:
 
 def _row(plan: str, year: int, level: str, indicator: str, value: float, formula: str) -> dict:
     return {"plan": plan, "year": year, "level": level, "indicator": indicator, "value": value,
-            "unit": indicator_units()[indicator], "source_file": "derived", "source_sheet": "",
+            "unit": vocab.unit(indicator), "source_file": "derived", "source_sheet": "",
             "source_cell": formula, "derived": True}
 
 

@@ -16,7 +16,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from analysis.clean.returns import RETURNS_DIR, TableSpec, column_index, column_letter, load_layout
+from analysis.clean.layout import TableSpec, load_layout
+from analysis.clean.returns import RETURNS_DIR, column_index, column_letter
 from analysis.core.errors import AnalysisError
 
 FIXED_TIME = datetime(2020, 1, 1, 0, 0, 0)

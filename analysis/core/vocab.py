@@ -217,6 +217,11 @@ def kind(indicator: str) -> str:
     return resolve(indicator).kind
 
 
+def kinds() -> dict[str, str]:
+    """Every canonical indicator id and its kind (for mapping a whole column at once)."""
+    return {indicator: info.kind for indicator, info in indicators().items()}
+
+
 def is_share(indicator: str) -> bool:
     """True for a share: a fraction that cannot pass 1 (a rate such as 毛入学率 can)."""
     return kind(indicator) == "share"

@@ -13,9 +13,8 @@ from analysis.core.comparators import (
     meets,
     resolve_comparator,
 )
-from analysis.core.errors import AnalysisError
 from analysis.core.formatting import format_number
-from analysis.evaluate.rule import DEFAULT_BAND, expected_progress, time_progress
+from analysis.evaluate.rule import DEFAULT_BAND, check_band, expected_progress, time_progress
 
 BINDING = "约束性"
 
@@ -76,8 +75,7 @@ def grade_target(
 
     ``unit`` only affects how numbers are written in the notes (``fraction`` → percent).
     """
-    if not 0 <= band < 1:
-        raise AnalysisError("band must lie in [0, 1)", column="band", text=band)
+    check_band(band)
     actual, baseline = _num(actual), _num(baseline)
     final_value, midterm_value = _num(final_value), _num(midterm_value)
     deadline = int(target_year)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -75,7 +76,8 @@ def run_evaluation_stage(
     )
     folder = paths.evaluation_dir(plan, rule.eval_year, data_root)
     write_tables(folder, {EVALUATION_TABLE: table}, manifest={"rule": rule.to_dict()})
-    _write_text(folder / RULE_FILE, rule.to_json() + "\n")
+    _write_atomically(folder / RULE_FILE, lambda temporary: Path(temporary).write_text(
+        rule.to_json() + "\n", encoding="utf-8"))
     if publish_to:
         write_evaluation_csv(table, Path(publish_to) / paths.EVALUATION_CSV)
     return Evaluation(rule, table, folder)
@@ -97,24 +99,23 @@ def load_evaluation(plan: str, eval_year: int, data_root: str | Path | None = No
     return Evaluation(rule, read_table(folder, EVALUATION_TABLE), folder)
 
 
-def _write_text(path: Path, text: str) -> None:
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        out.write(text)
-    os.replace(temporary, path)
-
-
-def write_evaluation_csv(evaluation: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``evaluation.csv`` atomically (temporary file + os.replace), UTF-8 with BOM."""
-    target = Path(path)
+def _write_atomically(target: Path, write: Callable[[str], object]) -> Path:
+    """``write(temporary path)``, then rename it to ``target``: never a half-written file."""
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
                                          dir=target.parent)
     os.close(handle)
     try:
-        evaluation.to_csv(temporary, index=False, encoding="utf-8-sig")
+        write(temporary)
         os.replace(temporary, target)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
     return target
+
+
+def write_evaluation_csv(evaluation: pd.DataFrame, path: str | Path) -> Path:
+    """Write ``evaluation.csv`` atomically, UTF-8 with BOM (opens in Excel)."""
+    return _write_atomically(
+        Path(path), lambda temporary: evaluation.to_csv(temporary, index=False,
+                                                        encoding="utf-8-sig"))

@@ -254,7 +254,7 @@ def _evaluate_row(
                        _attainment_probability(attainment, (key, parent), deadline), rule)
 
     # numeric targets: level, increase, cumulative
-    unit = _text(row.get("unit")) or indicator_unit(indicator)
+    unit = _text(row.get("unit")) or vocab.unit(indicator)
     baseline, source = _baseline(row, series, history, key, parent, level, indicator, base_year)
     actual, actual_year = _numeric_actual(measure, series, baseline, base_year, eval_year,
                                           notes_zh, notes_en, unit)
@@ -338,11 +338,6 @@ def _numeric_actual(
     notes_zh.append(f"新增量 = {year}年值 {format_number(value, unit)} − 基期值 {format_number(baseline, unit)}")
     notes_en.append(f"increase = {year} value {format_number(value, unit)} − base {format_number(baseline, unit)}")
     return value - baseline, year
-
-
-def indicator_unit(indicator: str) -> str:
-    """The canonical unit of an indicator id or pair (:func:`analysis.core.vocab.unit`)."""
-    return vocab.unit(_text(indicator))
 
 
 def indicator_direction(indicator: str, given: str = "") -> str:

@@ -26,9 +26,10 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from analysis.core import vocab
 from analysis.core.cells import cell_text as _text
 from analysis.core.comparators import APPROX_TOLERANCE, resolve_comparator
-from analysis.models.core import indicator_direction, t_cdf, t_quantile, to_scale
+from analysis.models.core import t_cdf, t_quantile, to_scale
 
 ATTAINMENT_COLUMNS = [
     "target_key", "year", "comparator", "threshold", "probability_met", "method",
@@ -99,7 +100,7 @@ def target_attainment(
         if measure not in ("level", "increase", "cumulative"):
             continue
         ind, lev = _text(rec.get("indicator")), _text(rec.get("level"))
-        direction = _text(rec.get("direction")) or indicator_direction(ind)
+        direction = _text(rec.get("direction")) or vocab.direction(ind)
         deadline = pd.to_numeric(rec.get("deadline"), errors="coerce")
         final_year = int(deadline) if np.isfinite(deadline) else int(years["target_year"])
         for milestone, value_col, comp_col, year in (

@@ -37,19 +37,6 @@ SHARE_EPS: float = 1e-3
 LEVELS: tuple[float, float] = (0.80, 0.95)
 
 
-def indicator_direction(indicator: str) -> str:
-    """``higher``, ``lower`` or ``neutral`` (:func:`analysis.core.vocab.direction`).
-
-    An unknown id is an AnalysisError, as in every stage.
-    """
-    return vocab.direction(indicator)
-
-
-def is_share_indicator(indicator: str) -> bool:
-    """True when the indicator is a share (a fraction that cannot pass 1); unknown ids fail."""
-    return vocab.is_share(indicator)
-
-
 def series_of(indicators: pd.DataFrame, indicator: str, level: str) -> pd.Series:
     """The yearly values of one (indicator, level) as a float series indexed by int year."""
     rows = indicators[(indicators["indicator"] == indicator) & (indicators["level"] == level)]
@@ -76,7 +63,7 @@ def all_series(indicators: pd.DataFrame) -> dict[tuple[str, str], pd.Series]:
 def choose_scale(indicator: str, values: Iterable[float]) -> str:
     """The error scale for a series: ``logit``, ``log`` or ``identity`` (see module doc)."""
     arr = np.asarray(list(values), dtype=float)
-    if arr.size and is_share_indicator(indicator) and arr.min() >= 0 and arr.max() <= 1:
+    if arr.size and vocab.is_share(indicator) and arr.min() >= 0 and arr.max() <= 1:
         return "logit"
     if arr.size and arr.min() > 0:
         return "log"
@@ -109,7 +96,7 @@ def bound_values(values: np.ndarray, indicator: str, history: pd.Series) -> np.n
     """Clip point forecasts to the natural range: [0, 1] for shares, >= 0 for non-negative data."""
     arr = np.asarray(values, dtype=float)
     hist = np.asarray(history, dtype=float)
-    if is_share_indicator(indicator) and hist.size and hist.min() >= 0 and hist.max() <= 1:
+    if vocab.is_share(indicator) and hist.size and hist.min() >= 0 and hist.max() <= 1:
         return np.clip(arr, 0.0, 1.0)
     if hist.size and hist.min() >= 0:
         return np.clip(arr, 0.0, None)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from analysis.core import vocab
 from analysis.models.backtest import (
     ERROR_COLUMNS,
     ErrorRow,
@@ -38,7 +39,6 @@ from analysis.models.core import (
     bound_values,
     choose_scale,
     fan_arrays,
-    is_share_indicator,
     random_walk_errors,
     to_scale,
 )
@@ -186,7 +186,7 @@ def project_series(
 
     rows: list[ErrorRow] = []
     full: dict[str, Forecast] = {}
-    methods = [m for m in benchmark_methods(is_share_indicator(indicator))
+    methods = [m for m in benchmark_methods(vocab.is_share(indicator))
                if damped or m != "damped"]
     hx, hy = history.index.to_numpy(dtype=float), history.to_numpy(dtype=float)
     for method in methods:

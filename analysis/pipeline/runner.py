@@ -339,18 +339,18 @@ def _key(task: Task) -> str:
                           code=cache.code_digest(task.spec.notebook))
 
 
-def _fresh(task: Task) -> tuple[bool, str, None]:
-    """``(up to date?, key, None)`` of a task whose upstream tasks are done.
+def _fresh(task: Task) -> tuple[bool, str]:
+    """``(up to date?, key)`` of a task whose upstream tasks are done.
 
     Up to date: the record holds this key and every output it lists still has its recorded
-    digest. (The third item, always None, is the slot of the removed content key.)
+    digest.
     """
     key = _key(task)
-    return cache.is_fresh(task.record, [key]), key, None
+    return cache.is_fresh(task.record, [key]), key
 
 
-def _record(task: Task, key: str, _content_key: str | None = None) -> None:
-    """Record a success: the key, the outputs and their digests (``_content_key`` is unused)."""
+def _record(task: Task, key: str) -> None:
+    """Record a success: the key, the outputs and their digests."""
     cache.write_record(task.record, key=key, outputs=task.outputs,
                        extra={"task": task.spec.task_id, "parameters": task.full_parameters})
 
@@ -376,7 +376,7 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
     graph = list(tasks) if tasks is not None else build_tasks(options)
     by_id = {task.spec.task_id: task for task in graph}
     results: dict[str, TaskResult] = {}
-    keys: dict[str, tuple[str, str | None]] = {}
+    keys: dict[str, str] = {}
     running: dict[Any, str] = {}
     progress = Progress(len(graph), stream=stream, tty=tty)
     executor = _Executor(options.jobs, options.scheduler, options.renderer)
@@ -389,7 +389,7 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
     def record_succeeded() -> None:
         while unrecorded:
             task = by_id[unrecorded.pop(0)]
-            _record(task, keys[task.spec.task_id][0] or _key(task), None)  # no key yet under --force
+            _record(task, keys[task.spec.task_id] or _key(task))  # no key yet under --force
 
     def settle(task: Task, status: str, message: str = "") -> None:
         spec = task.spec
@@ -415,13 +415,11 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
                         _forget(task)
                         settle(task, BLOCKED, f"needs {bad[0]}")
                         continue
-                    fresh, key, content_key = (False, "", None) if options.force else _fresh(task)
+                    fresh, key = (False, "") if options.force else _fresh(task)
                     if fresh:
-                        if content_key is not None:  # up to date by content: remember the new key
-                            _record(task, key, content_key)
                         settle(task, SKIPPED, "unchanged")
                         continue
-                    keys[task_id] = (key, content_key)
+                    keys[task_id] = key
                     queued.append(task_id)
             # Hand tasks to the local pool only as workers free up, so that "start" means it;
             # a Dask scheduler gets them all at once and balances them itself.

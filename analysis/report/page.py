@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+from analysis.core.formatting import format_share
 from analysis.report.context import ReportContext
-from analysis.report.html import esc, fmt_share
+from analysis.report.html import esc
 from analysis.report.i18n import t
 from analysis.report.plan_labels import _pick, chapter_title, eval_kind, plan_name
 
@@ -63,7 +64,7 @@ def page_header(ctx: ReportContext, *, summary: bool = False) -> str:
         (t("meta.region", ctx.lang), _pick(ctx.config, "region", ctx.lang)),
         (t("meta.plan_period", ctx.lang), f"{ctx.base_year + 1}–{ctx.target_year}"),
         (t("meta.eval_year", ctx.lang), str(ctx.eval_year)),
-        (t("meta.tau", ctx.lang), fmt_share(ctx.tau, ctx.lang)),
+        (t("meta.tau", ctx.lang), format_share(ctx.tau, ctx.lang)),
     ]
     meta = " · ".join(f"{esc(k)}：{esc(v)}" if ctx.lang == "zh" else f"{esc(k)}: {esc(v)}"
                       for k, v in facts if v)
