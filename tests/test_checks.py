@@ -140,3 +140,39 @@ def test_findings_carry_a_chinese_message_for_chinese_reports():
     assert found["severity"] == "warning"
     assert "113.26%" in found["message"] and "113.26%" in found["message_zh"]
     assert "毛入学（园）率" in found["message_zh"]
+
+
+def test_bounds_come_from_one_table():
+    from analysis.core import vocab
+
+    assert vocab.bounds("enrolment").max == 2e9  # above the population of China
+    assert vocab.bounds("schools").max == 1e6
+    assert (vocab.bounds("retention_rate").min, vocab.bounds("retention_rate").max) == (0, 1)
+    rate = vocab.bounds("gross_enrolment_rate")
+    assert (rate.warn_above, rate.max) == (1, 2)
+    assert vocab.bounds("milestone") is None
+
+
+def test_implausible_counts_and_rates_are_errors():
+    from analysis.clean.checks import check_bounds
+
+    rows = table([(2020, "primary", "enrolment", 1e300),          # 1e300 pupils
+                  (2020, "primary", "schools", 2e6),              # more than China has
+                  (2020, "junior", "enrolment", 23536),           # fine
+                  (2020, "all", "education_expenditure", 1e11)])  # 1000万亿元
+    found = check_bounds(rows)
+    assert sorted((f["indicator"], f["severity"]) for f in found) == [
+        ("education_expenditure", "error"), ("enrolment", "error"), ("schools", "error")]
+    derived = rows.assign(derived=True)
+    assert check_bounds(derived) == []  # reported only: the cell that holds the error
+    found = check_share_range(table([(2020, "preschool", "gross_enrolment_rate", 2.5),
+                                     (2020, "senior_secondary", "gross_enrolment_rate", 1.5)]))
+    assert sorted((f["level"], f["severity"]) for f in found) == [
+        ("preschool", "error"), ("senior_secondary", "warning")]
+
+
+def test_a_share_read_from_a_plain_percentage_says_how_to_declare_it():
+    (found,) = check_share_range(table([(2020, "primary", "retention_rate", 85.2)]))
+    assert found["severity"] == "error" and "unit: percent" in found["message"]
+    (found,) = check_share_range(table([(2020, "primary", "retention_rate", 1.05)]))
+    assert "unit: percent" not in found["message"]  # 105 %: a keying error, not a lost %

@@ -117,3 +117,31 @@ def test_other_levels_and_years_work():
 def test_as_of_before_the_data_is_a_user_error():
     with pytest.raises(AnalysisError, match="as_of_year"):
         fit_models(_tidy(2014, 2023), None, YEARS, as_of_year=1999)
+
+
+def test_primary_and_junior_without_graduates_use_the_cohort_method():
+    tidy = _tidy(2014, 2023)
+    tidy = tidy[tidy["indicator"] != "graduates"]
+    result = fit_models(tidy, None, YEARS)
+    assert not {"preschool", "primary", "junior"} & set(result.cohort_unavailable)
+    enrolment = result.projections.query("indicator == 'enrolment'")
+    for level in ("primary", "junior"):
+        assert "cohort" in set(enrolment[enrolment["level"] == level]["method"])
+    ratios = set(zip(result.cohort_ratios["level"], result.cohort_ratios["ratio"], strict=True))
+    assert {("primary", "survival_from_stock"), ("junior", "transition_ratio")} <= ratios
+
+
+def test_births_beyond_the_returns_do_not_move_the_last_observed_year():
+    tidy = _tidy(2014, 2023)
+    later = tidy[tidy["indicator"] == "births"].tail(2).assign(year=[2024, 2025])
+    result = fit_models(pd.concat([tidy, later], ignore_index=True), None, YEARS)
+    assert result.as_of_year == 2023
+    assert "primary" not in result.cohort_unavailable
+
+
+def test_last_year_without_births_keeps_the_cohort_method():
+    tidy = _tidy(2014, 2023)
+    tidy = tidy[~((tidy["indicator"] == "births") & (tidy["year"] == 2023))]
+    result = fit_models(tidy, None, YEARS)
+    assert result.as_of_year == 2023
+    assert not {"preschool", "primary", "junior"} & set(result.cohort_unavailable)

@@ -195,11 +195,60 @@ def test_missing_column_refused(plan_copy: Path):
     assert info.value.column == "attribute" and info.value.row == 1
 
 
-def test_catalogue_not_utf8_refused(plan_copy: Path):
+@pytest.mark.parametrize("encoding", ["gb18030", "utf-16", "utf-8-sig"])
+def test_catalogue_in_any_supported_encoding_reads_the_same(plan_copy: Path, encoding):
+    # every plan file is read with the same detection (analysis.core.io.decode_text)
+    expected = load_catalogue(plan_copy)
+    for name in ("targets.csv", "plan.yaml"):
+        path = plan_copy / name
+        path.write_bytes(path.read_text(encoding="utf-8").encode(encoding))
+    assert load_catalogue(plan_copy).equals(expected)
+
+
+def test_catalogue_in_an_unknown_encoding_names_the_line(plan_copy: Path):
     path = plan_copy / "targets.csv"
-    path.write_bytes(path.read_text(encoding="utf-8").encode("gb18030"))
-    with pytest.raises(AnalysisError, match="UTF-8"):
+    lines = path.read_bytes().splitlines(keepends=True)
+    lines[4] = lines[4].replace(b",", b",\xff\xfe\x80,", 1)
+    path.write_bytes(b"".join(lines))
+    with pytest.raises(AnalysisError, match="neither UTF-8") as info:
         load_catalogue(plan_copy)
+    assert info.value.row == 5
+
+
+def test_plan_yaml_key_given_twice_in_a_section_names_both_lines(plan_copy: Path):
+    path = plan_copy / "plan.yaml"
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("title_zh: 完善教育投入长效机制,", "title_zh: 完善教育投入长效机制, title_zh: 别的,")
+    path.write_text(text, encoding="utf-8")
+    line = next(i for i, t in enumerate(text.splitlines(), 1) if "title_zh: 别的" in t)
+    with pytest.raises(AnalysisError, match=f"key given twice.*first on line {line}") as info:
+        load_plan(plan_copy)
+    assert (info.value.row, info.value.text) == (line, "title_zh")
+
+
+def test_plan_yaml_syntax_error_names_line_and_column(plan_copy: Path):
+    path = plan_copy / "plan.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "extra: [1, 2\n", encoding="utf-8")
+    with pytest.raises(AnalysisError, match="not valid YAML") as info:
+        load_plan(plan_copy)
+    assert info.value.row is not None and info.value.column is not None
+
+
+def test_plan_yaml_python_tags_refused(plan_copy: Path):
+    path = plan_copy / "plan.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "x: !!python/object/apply:os.getcwd []\n",
+                    encoding="utf-8")
+    with pytest.raises(AnalysisError, match="not valid YAML"):
+        load_plan(plan_copy)
+
+
+def test_catalogue_header_with_a_column_twice_refused(plan_copy: Path):
+    path = plan_copy / "targets.csv"
+    header, rest = path.read_text(encoding="utf-8").split("\n", 1)
+    path.write_text(header.rstrip("\r") + ",key\n" + rest, encoding="utf-8")
+    with pytest.raises(AnalysisError, match="appears twice in the header") as info:
+        load_catalogue(plan_copy)
+    assert (info.value.row, info.value.text) == (1, "key")
 
 
 def test_history_bad_value_named(plan_copy: Path):

@@ -1,4 +1,4 @@
-"""The returns reader: broken-returns corpus, encodings, the committed illustrative returns.
+"""The returns reader: encodings, units, bounds, the committed illustrative returns.
 
 Expected values are typed from the plan (开平市教育发展“十四五”规划, chapter 1 and the appendix
 tables) or by hand from the corpus files, never taken from the reader's own output.
@@ -11,9 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
-import yaml
 
-from analysis.clean.checks import raise_for_errors
 from analysis.clean.derive import derive_indicators
 from analysis.clean.layout import load_layout, parse_years
 from analysis.clean.returns import decode_csv, read_returns
@@ -22,8 +20,6 @@ from analysis.core.errors import AnalysisError
 
 ROOT = Path(__file__).resolve().parent.parent
 KAIPING = ROOT / "data" / "raw" / "kaiping"
-CORPUS = Path(__file__).resolve().parent / "broken_returns"
-CASES = sorted(p.name for p in CORPUS.iterdir() if (p / "expected.yaml").is_file())
 
 
 @pytest.fixture(scope="module")
@@ -37,32 +33,7 @@ def value(frame, year, level, indicator):
     return float(rows["value"].iloc[0])
 
 
-# ----------------------------------------------------------------------------- corpus
-
-
-def test_corpus_has_every_required_case():
-    required = {"missing_sheet", "unknown_label", "text_in_numeric_cell", "negative_count",
-                "duplicate_year", "csv_wrong_encoding_utf16", "empty_file", "xlsx_is_html",
-                "percent_above_100"}
-    assert required <= set(CASES)
-
-
-@pytest.mark.parametrize("case", CASES)
-def test_broken_returns_give_one_clear_error(case):
-    folder = CORPUS / case
-    expected = yaml.safe_load((folder / "expected.yaml").read_text(encoding="utf-8"))
-    before = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-    with pytest.raises(AnalysisError) as caught:
-        if expected["stage"] == "read":
-            read_returns(folder, case)
-        else:
-            _, qa = clean_returns(folder, case)
-            raise_for_errors(qa)
-    message = str(caught.value)
-    for part in expected["message"]:
-        assert part in message, f"{part!r} not in {message!r}"
-    after = {p: p.read_bytes() for p in folder.rglob("*") if p.is_file()}
-    assert before == after  # raw files byte-identical
+# The broken-returns corpus (tests/broken_returns/) is run by tests/test_broken_corpus.py.
 
 
 # ----------------------------------------------------------------------------- encodings
@@ -72,14 +43,19 @@ TABLE = "项目,学校数,在校生数\r\n小学,62,\"55,210\"\r\n初中,２６,
 
 @pytest.mark.parametrize(("encoding", "detected"),
                          [("utf-8", "utf-8"), ("utf-8-sig", "utf-8-sig"),
-                          ("gb18030", "gb18030")])
+                          ("gb18030", "gb18030"), ("utf-16", "utf-16"),
+                          ("utf-16-be", None)])
 def test_csv_encodings_are_detected(encoding, detected):
-    text, found = decode_csv(TABLE.encode(encoding), "x.csv")
+    data = TABLE.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data  # big endian with its byte-order mark
+        detected = "utf-16"
+    text, found = decode_csv(data, "x.csv")
     assert found == detected
     assert text.lstrip("\ufeff") == TABLE
 
 
-@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030"])
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16"])
 def test_csv_set_reads_the_same_in_every_encoding(tmp_path, encoding):
     returns = tmp_path / "returns"
     (returns / "2021").mkdir(parents=True)
@@ -96,6 +72,144 @@ def test_csv_set_reads_the_same_in_every_encoding(tmp_path, encoding):
     row = frame[(frame.level == "primary") & (frame.indicator == "enrolment")].iloc[0]
     assert row["source_file"] == "returns/2021/基本情况.csv"
     assert row["source_cell"] == "line 3, field 3"
+
+
+# ----------------------------------------------------------------------------- values and units
+
+LAYOUT = """\
+tables:
+  t:
+    sheet: 表
+    header_rows: [2]
+    units: {万人: 10000, 人: 1, 亿元: 10000, 万元: 1, "所、个、人": 1}
+    rows: {小学: {level: primary}, 初中: {level: junior}}
+    columns: {在校生数: {indicator: enrolment}, 班数: {indicator: classes},
+              经费: {indicator: education_expenditure}, 巩固率: {indicator: retention_rate}}
+    ignore_rows: [合计]
+"""
+
+
+def returns_folder(tmp_path, rows, *, layout=LAYOUT, merge=None, unit_row="单位：所、个、人"):
+    """A plan folder with one workbook (sheet 表: unit row, header, ``rows``)."""
+    from openpyxl import Workbook
+
+    returns = tmp_path / "returns"
+    returns.mkdir(exist_ok=True)
+    (returns / "layout.yaml").write_text(layout, encoding="utf-8")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "表"
+    for row in [[unit_row], ["项目", "在校生数", "班数", "经费", "巩固率"], *rows]:
+        ws.append(row)
+    if merge:
+        ws.merge_cells(merge)
+    wb.save(returns / "2021.xlsx")
+    return tmp_path
+
+
+def read_one(tmp_path, rows, **kwargs):
+    return read_returns(returns_folder(tmp_path, rows, **kwargs), "p")
+
+
+def test_own_unit_wins_over_the_unit_row(tmp_path):
+    frame = read_one(tmp_path, [["小学", "5.521万人", None, None, "99%"],
+                                ["初中", 2.3536, None, None, 0.99]], unit_row="单位：万人")
+    assert value(frame, 2021, "primary", "enrolment") == 55210  # not × 1万 again
+    assert value(frame, 2021, "junior", "enrolment") == pytest.approx(23536)  # plain: × 1万
+    assert value(frame, 2021, "primary", "retention_rate") == pytest.approx(0.99)
+    frame = read_one(tmp_path, [["小学", None, None, "1.2亿元", None],
+                                ["初中", None, None, 3000, None]], unit_row="单位：万元")
+    assert value(frame, 2021, "primary", "education_expenditure") == 12000
+    assert value(frame, 2021, "junior", "education_expenditure") == 3000
+    frame = read_one(tmp_path, [["小学", "5400人", "833个", None, None],
+                                ["初中", 2000, "400班", None, None]])
+    assert value(frame, 2021, "primary", "classes") == 833  # 个 counts classes too
+    assert value(frame, 2021, "junior", "classes") == 400
+
+
+@pytest.mark.parametrize(("text", "problem"), [
+    ("2244所", "own unit (schools) contradicts"),
+    ("5400人次", "own unit (person_times) contradicts"),
+    ("5400元", "own unit (yuan) contradicts"),
+    ("99%", "a percentage in a cell for 'enrolment'"),
+    ("5400人左右", "approximate"), ("约5400人", "approximate"), ("近5400人", "approximate"),
+    ("5400余人", "approximate"), ("5千多人", "approximate"), ("5400人以上", "a bound"),
+])
+def test_cells_that_cannot_be_read_as_one_exact_figure(tmp_path, text, problem):
+    with pytest.raises(AnalysisError) as caught:
+        read_one(tmp_path, [["小学", text, 1, 1, "99%"], ["初中", 1, 1, 1, "99%"]])
+    error = caught.value
+    assert problem in str(error)
+    assert (error.file, error.sheet, error.row, error.column, error.text) == (
+        "returns/2021.xlsx", "表", 3, "B", text)
+
+
+def test_own_unit_must_fit_the_unit_row(tmp_path):
+    with pytest.raises(AnalysisError, match="unit row '单位：万元'"):
+        read_one(tmp_path, [["小学", "5400人", 1, 1, "99%"], ["初中", 1, 1, 1, "99%"]],
+                 unit_row="单位：万元")
+
+
+def test_unit_percent_for_shares_printed_without_percent(tmp_path):
+    layout = LAYOUT.replace("    ignore_rows:", "    unit: percent\n    ignore_rows:")
+    frame = read_one(tmp_path, [["小学", 100, 1, 1, 85.2], ["初中", 100, 1, 1, "85.2%"]],
+                     layout=layout)
+    assert value(frame, 2021, "primary", "retention_rate") == pytest.approx(0.852)
+    assert value(frame, 2021, "junior", "retention_rate") == pytest.approx(0.852)  # not again
+    assert value(frame, 2021, "primary", "enrolment") == 100  # counts of the table untouched
+
+
+def test_unit_percent_on_a_count_column_is_refused(tmp_path):
+    layout = LAYOUT.replace("{indicator: classes}", "{indicator: classes, unit: percent}")
+    with pytest.raises(AnalysisError, match="'unit: percent' on a cell of 'classes'"):
+        read_one(tmp_path, [["小学", 1, 1, 1, "99%"], ["初中", 1, 1, 1, "99%"]], layout=layout)
+
+
+def test_merged_cells_over_data_are_refused_headers_and_footnotes_are_not(tmp_path):
+    with pytest.raises(AnalysisError) as caught:
+        read_one(tmp_path, [["小学", 103, 1, 1, "99%"], ["初中", None, 1, 1, "99%"]],
+                 merge="B3:B4")
+    assert "B3:B4" in str(caught.value) and caught.value.row == 3
+    # a merged title row and a merged 合计 row are fine
+    frame = read_one(tmp_path, [["小学", 103, 1, 1, "99%"], ["初中", 1, 1, 1, "99%"],
+                                ["合计", 104, None, None, None]], merge="C5:E5")
+    assert value(frame, 2021, "primary", "enrolment") == 103
+
+
+def test_formula_in_an_ignored_row_is_not_read(tmp_path):
+    frame = read_one(tmp_path, [["小学", 103, 1, 1, "99%"], ["初中", 1, 1, 1, "99%"],
+                                ["合计", "=B3+B4", None, None, None]])
+    assert value(frame, 2021, "primary", "enrolment") == 103
+    with pytest.raises(AnalysisError, match="never calculated") as caught:
+        read_one(tmp_path, [["小学", "=1+2", 1, 1, "99%"], ["初中", 1, 1, 1, "99%"]])
+    assert (caught.value.row, caught.value.column, caught.value.text) == (3, "B", "=1+2")
+
+
+def test_workbook_bounds(tmp_path, monkeypatch):
+    from analysis.clean import returns
+
+    folder = returns_folder(tmp_path, [["小学", 103, 1, 1, "99%"], ["初中", 1, 1, 1, "99%"]])
+    monkeypatch.setattr(returns, "MAX_XLSX_BYTES", 10_000)
+    with pytest.raises(AnalysisError, match="unpacks to .* more than"):
+        read_returns(folder, "p")
+    monkeypatch.setattr(returns, "MAX_XLSX_BYTES", 200 << 20)
+    monkeypatch.setattr(returns, "MAX_SHEET_CELLS", 10)
+    with pytest.raises(AnalysisError, match=r"used range is A1:E4 \(4 rows × 5 columns"):
+        read_returns(folder, "p")
+
+
+def test_layout_errors_name_the_line(tmp_path):
+    layout = LAYOUT.replace("    header_rows: [2]", "    header_rows: [2]\n    colour: red")
+    returns_folder(tmp_path, [["小学", 1, 1, 1, "99%"]], layout=layout)
+    with pytest.raises(AnalysisError) as caught:
+        load_layout(tmp_path / "returns")
+    assert caught.value.row == 5 and "unknown key at tables.t.colour" in str(caught.value)
+    layout = LAYOUT.replace("    header_rows: [2]", "    header_rows: 2")
+    (tmp_path / "returns" / "layout.yaml").write_text(layout, encoding="utf-8")
+    with pytest.raises(AnalysisError) as caught:
+        load_layout(tmp_path / "returns")
+    assert caught.value.row == 4 and "expected a list" in str(caught.value)
+    assert caught.value.column == "tables.t.header_rows"
 
 
 def test_parse_years():

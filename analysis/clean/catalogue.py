@@ -8,8 +8,6 @@ the offending text.
 
 from __future__ import annotations
 
-import csv
-import io
 import math
 import re
 from collections.abc import Callable
@@ -21,13 +19,15 @@ from analysis.clean.plan import PlanConfig, load_plan
 from analysis.core import rules, vocab
 from analysis.core.cells import cell_text as _text
 from analysis.core.errors import AnalysisError
+from analysis.core.io import read_csv_table
 from analysis.core.quantities import Quantity, parse_values
+from analysis.core.wording import check_wording, wording_of
 
 CATALOGUE_FILE = "targets.csv"
 HISTORY_FILE = "history.csv"
 
 KINDS = ("table", "target", "rule", "milestone")
-MEASURES = ("level", "increase", "cumulative", "rule", "milestone")
+MEASURES = ("level", "scale", "increase", "cumulative", "rule", "milestone")
 ATTRIBUTES = ("约束性", "预期性")
 VALUE_COLUMNS = ("baseline_text", "midterm_text", "final_text")
 
@@ -36,19 +36,23 @@ CATALOGUE_COLUMNS = [
     "attribute", "measure", "baseline_text", "midterm_text", "final_text", "deadline",
     "source", "quote",
 ]
+OPTIONAL_CATALOGUE_COLUMNS = ["wording"]
+"""Columns a catalogue may add (docs/catalogue.md); blank or absent cells are derived."""
 HISTORY_FILE_COLUMNS = [
     "key", "chapter", "section", "level", "indicator", "name_zh", "year", "value_text", "source",
 ]
+OPTIONAL_HISTORY_COLUMNS = ["target_key"]
+"""``target_key``: the catalogue row whose baseline this history value is (docs/catalogue.md)."""
 TARGET_COLUMNS = [
     "key", "parent_key", "kind", "chapter", "section", "task", "level", "indicator", "name_zh",
     "name_en", "attribute", "measure", "direction", "unit", "baseline_value", "midterm_value",
     "midterm_comparator", "final_value", "final_comparator", "rule", "deadline",
-    "baseline_text", "midterm_text", "final_text", "source",
+    "baseline_text", "midterm_text", "final_text", "source", "wording",
 ]
 # The contract's history columns first; the last five keep what the file printed.
 HISTORY_COLUMNS = [
     "key", "level", "indicator", "year", "value", "unit", "source",
-    "comparator", "value_text", "name_zh", "chapter", "section",
+    "comparator", "value_text", "name_zh", "chapter", "section", "target_key",
 ]
 
 _MONEY_UNITS = frozenset({"yuan", "10k_yuan"})
@@ -58,40 +62,12 @@ _MONEY_UNITS = frozenset({"yuan", "10k_yuan"})
 
 
 def _read_csv(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]]:
-    """Rows of a UTF-8 CSV with the line number each starts on; checks the header."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise AnalysisError("file not found", file=path) from None
-    except UnicodeDecodeError as exc:
-        raise AnalysisError(
-            "not UTF-8 text (save the file as UTF-8)", file=path, text=str(exc)
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = [h.strip() for h in next(reader)]
-    except StopIteration:
-        raise AnalysisError("empty file (no header row)", file=path) from None
-    missing = [c for c in required if c not in header]
-    if missing:
-        raise AnalysisError(
-            f"missing column(s) {', '.join(missing)}", file=path, row=1, column=missing[0],
-            text=",".join(header),
-        )
-    rows: list[tuple[int, dict[str, str]]] = []
-    start = reader.line_num + 1
-    for record in reader:
-        if any(cell.strip() for cell in record):
-            if len(record) > len(header):
-                raise AnalysisError(
-                    f"{len(record)} cells for {len(header)} columns (an unquoted comma?)",
-                    file=path, row=start, text=",".join(record),
-                )
-            values = {h: (record[i].strip() if i < len(record) else "") for i, h in
-                      enumerate(header)}
-            rows.append((start, values))
-        start = reader.line_num + 1
-    return rows
+    """Rows of a plan CSV with the line number each starts on; checks the header.
+
+    :func:`analysis.core.io.read_csv_table`: the encodings every plan file may have (UTF-8
+    with or without BOM, UTF-16 with BOM, GB18030), bounded size, located CSV errors.
+    """
+    return read_csv_table(path, required)
 
 
 def _int_cell(value: str, *, file: Path, line: int, column: str) -> int:
@@ -161,7 +137,7 @@ def load_catalogue(plan_dir: str | Path, plan: PlanConfig | None = None) -> pd.D
             )
         first_line[key] = line
         records.append(record)
-    frame = pd.DataFrame.from_records(records, columns=[*CATALOGUE_COLUMNS, "line"])
+    frame = pd.DataFrame.from_records(records, columns=[*CATALOGUE_COLUMNS, "wording", "line"])
     frame = frame.astype({"chapter": "int64", "deadline": "int64", "line": "int64"})
     frame.attrs["file"] = str(path)
     return frame
@@ -184,14 +160,18 @@ def _check_catalogue_row(
         raise fail(f"kind must be one of {', '.join(KINDS)}", "kind")
     if row["attribute"] not in ATTRIBUTES:
         raise fail(f"attribute must be one of {', '.join(ATTRIBUTES)}", "attribute")
-    measure = row["measure"]
+    vocab.check_level(row["level"], file=path, row=line, column="level")
+    indicators = list(vocab.pair_ids(row["indicator"], file=path, row=line, column="indicator"))
+    measure = row["measure"] or _default_measure(kind, indicators)
     if measure not in MEASURES:
         raise fail(f"measure must be one of {', '.join(MEASURES)}", "measure")
     if (kind == "rule") != (measure == "rule") or (kind == "milestone") != (measure == "milestone"):
         raise fail(f"measure '{measure}' does not fit kind '{kind}' (rule rows have measure "
                    "rule, milestone rows measure milestone)", "measure")
-    vocab.check_level(row["level"], file=path, row=line, column="level")
-    indicators = list(vocab.pair_ids(row["indicator"], file=path, row=line, column="indicator"))
+    if measure == "scale" and any(vocab.kind(i) != "count" for i in indicators):
+        raise fail("measure 'scale' is for counts a plan projects (在校生, 在园幼儿数)", "measure")
+    wording = check_wording(row.get("wording"), file=path, row=line, column="wording") or \
+        wording_of(row["quote"])
     if len(indicators) > 1 and kind not in ("table", "target"):
         raise fail("only table and target rows may name a pair of indicators", "indicator")
     if "milestone" in indicators and kind != "milestone":
@@ -222,7 +202,14 @@ def _check_catalogue_row(
             _check_unit(quantity, indicator, file=path, line=line, column=column)
     _check_kind_values(kind, indicators, parsed, fail)
     return {**{c: row[c] for c in CATALOGUE_COLUMNS}, "chapter": chapter, "deadline": deadline,
-            "line": line}
+            "measure": measure, "wording": wording, "line": line}
+
+
+def _default_measure(kind: str, indicators: list[str]) -> str:
+    """The measure of a row that leaves it blank: by kind, then by the indicator (vocab)."""
+    if kind in ("rule", "milestone"):
+        return kind
+    return vocab.default_measure(indicators[0])
 
 
 def _check_task(task: str, section: str, plan: PlanConfig, fail: Callable[..., AnalysisError]
@@ -355,6 +342,7 @@ def _target_records(row: pd.Series, *, file: object, line: int) -> list[dict[str
             "midterm_text": halves["midterm_text"][i] if n > 1 else _text(row["midterm_text"]),
             "final_text": halves["final_text"][i] if n > 1 else _text(row["final_text"]),
             "source": _text(row["source"]),
+            "wording": _text(row.get("wording")) or wording_of(row.get("quote")),
         })
     return records
 
@@ -450,6 +438,7 @@ def load_history(plan_dir: str | Path, plan: PlanConfig | None = None) -> pd.Dat
             "unit": _unit(indicator, (q,)), "source": row["source"],
             "comparator": q.comparator, "value_text": row["value_text"],
             "name_zh": row["name_zh"], "chapter": chapter, "section": row["section"] or None,
+            "target_key": row.get("target_key") or None,
         })
     frame = pd.DataFrame.from_records(records, columns=HISTORY_COLUMNS)
     frame = frame.astype({"year": "int64", "value": "float64", "chapter": "Int64"})
@@ -460,5 +449,16 @@ def load_history(plan_dir: str | Path, plan: PlanConfig | None = None) -> pd.Dat
 def load_plan_tables(plan_dir: str | Path) -> tuple[PlanConfig, pd.DataFrame, pd.DataFrame]:
     """``(plan, targets, history)`` for a plan folder: everything validated and parsed."""
     plan = load_plan(plan_dir)
-    targets = parse_catalogue(load_catalogue(plan_dir, plan))
-    return plan, targets, load_history(plan_dir, plan)
+    catalogue = load_catalogue(plan_dir, plan)
+    history = load_history(plan_dir, plan)
+    check_history_keys(history, set(catalogue["key"].astype(str)))
+    return plan, parse_catalogue(catalogue), history
+
+
+def check_history_keys(history: pd.DataFrame, keys: set[str]) -> None:
+    """Every ``target_key`` a history row names is a key of the catalogue."""
+    for record in history.to_dict("records"):
+        target = record.get("target_key")
+        if isinstance(target, str) and target and target not in keys:
+            raise AnalysisError("target_key not in targets.csv", file=history.attrs.get("file"),
+                                column="target_key", text=target)

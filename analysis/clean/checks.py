@@ -7,9 +7,17 @@ reports, with the file, sheet and cell they concern.
 Checks (``check`` column):
 
 * ``schema`` — columns, types and ids (pandera); error.
-* ``negative`` — a count or an amount below zero; error.
+
+The next three read the plausible range of each indicator from its kind and unit
+(:func:`analysis.core.vocab.bounds`, ``analysis/core/resources/bounds.csv`` — the one owner of
+the limits):
+
+* ``negative`` — a count or an amount below its minimum (zero); error.
 * ``share_range`` — a share outside 0–1 (e.g. a retention rate of 105 %); error. Gross
-  enrolment rates (kind ``rate``) may exceed 100 %: above 1 is a warning, below 0 an error.
+  enrolment rates (kind ``rate``) may exceed 100 %: above ``warn_above`` (100 %) is a warning,
+  above ``max`` (200 %) or below 0 an error.
+* ``bounds`` — a count or an amount above its maximum (1e300 pupils, more schools than the
+  whole country has); error.
 * ``parts_total`` — parts that should add up to a total (public + inclusive private + other
   private kindergartens and their children; teachers by qualification; teachers at the start
   of the year + hired − retired − left). A difference within ``max(2, 0.5 %)`` of the total is a
@@ -111,37 +119,90 @@ def check_schema(indicators: pd.DataFrame) -> list[dict]:
     return []
 
 
+PLAIN_PERCENT_HINT = ("; a percentage printed without %? Write it with %, or declare "
+                      "'unit: percent' for the table or column in layout.yaml")
+PLAIN_PERCENT_HINT_ZH = "；如为未带%的百分数，请加上%，或在layout.yaml中为该表或该列声明unit: percent"
+
+
+def _limits(indicators: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """Kind, minimum, maximum and warning threshold of every row (from vocab.bounds; NaN for
+    an indicator without bounds, e.g. an unknown id the schema check reports)."""
+    table = {ind: vocab.bounds_table().get((info.kind, info.unit))
+             for ind, info in vocab.indicators().items()}
+    ids = indicators["indicator"].astype(object)
+    kinds = ids.map(vocab.kinds())
+
+    def column(attribute: str) -> pd.Series:
+        values = {ind: getattr(b, attribute) for ind, b in table.items()
+                  if b is not None and getattr(b, attribute) is not None}
+        return ids.map(values).astype("float64")
+
+    return kinds, column("min"), column("max"), column("warn_above")
+
+
 def check_negative(indicators: pd.DataFrame) -> list[dict]:
-    """Counts and amounts below zero."""
-    kinds = indicators["indicator"].map(vocab.kinds())
-    bad = indicators[kinds.isin(COUNT_KINDS) & (indicators["value"] < 0)]
+    """Counts and amounts below their minimum (zero, ``bounds.csv``)."""
+    kinds, low, _, _ = _limits(indicators)
+    bad = indicators[kinds.isin(COUNT_KINDS) & (indicators["value"] < low)]
     return [finding("negative", "error", f"negative {r.indicator}: {r.value:g}", r,
                     message_zh=f"{_zh(r.indicator)}为负数：{r.value:g}")
             for _, r in bad.iterrows()]
 
 
 def check_share_range(indicators: pd.DataFrame) -> list[dict]:
-    """Shares outside 0–1 (error); gross rates above 1 (warning) or below 0 (error)."""
-    kinds = indicators["indicator"].map(vocab.kinds())
+    """Shares outside 0–1 (error); gross rates above ``warn_above`` (warning), above ``max``
+    or below ``min`` (error) — the limits of ``bounds.csv``."""
+    kinds, low, high, warn = _limits(indicators)
     value = indicators["value"]
-    suspect = ((kinds == "share") & ((value < 0) | (value > 1))) | ((kinds == "rate") & (
-        (value < 0) | (value > 1)))
+    fraction = kinds.isin(("share", "rate"))
+    suspect = fraction & ((value < low) | (value > high) | (value > warn))
     out = []
-    for (_, r), kind in zip(indicators[suspect].iterrows(), kinds[suspect], strict=True):
-        if kind == "share":
+    for i in suspect.to_numpy().nonzero()[0]:
+        r, kind, lowest, highest = indicators.iloc[i], kinds.iloc[i], low.iloc[i], high.iloc[i]
+        # A reported share or rate of 200 % or more (85.2 read as 8520 %) is most likely a
+        # percentage printed without %; 105 % is more likely a keying error.
+        hint, hint_zh = ("", "") if bool(r.derived) or not 2 <= r.value <= 100 * highest else (
+            PLAIN_PERCENT_HINT, PLAIN_PERCENT_HINT_ZH)
+        if kind == "share" and r.value > highest:
             out.append(finding("share_range", "error",
-                               f"{r.indicator} = {r.value:.2%} is impossible (outside 0–100 %)",
-                               r, message_zh=f"{_zh(r.indicator)}为{r.value:.2%}，超出0–100%，"
-                               "不可能"))
-        elif r.value < 0:
+                               f"{r.indicator} = {r.value:.2%} is impossible (outside 0–100 %)"
+                               f"{hint}", r, message_zh=f"{_zh(r.indicator)}为{r.value:.2%}，"
+                               f"超出0–100%，不可能{hint_zh}"))
+        elif r.value < lowest:
             out.append(finding("share_range", "error", f"{r.indicator} below 0: {r.value:.2%}",
                                r, message_zh=f"{_zh(r.indicator)}低于0：{r.value:.2%}"))
+        elif r.value > highest:
+            out.append(finding("share_range", "error",
+                               f"{r.indicator} = {r.value:.2%} is implausible (above "
+                               f"{highest:.0%}, the bound in {vocab.BOUNDS_FILE}){hint}", r,
+                               message_zh=f"{_zh(r.indicator)}为{r.value:.2%}，超过{highest:.0%}，"
+                               f"不合常理{hint_zh}"))
         else:
             out.append(finding("share_range", "warning",
                                f"{r.indicator} = {r.value:.2%} exceeds 100 % (possible for a "
                                "gross rate: pupils outside the official age or from elsewhere)",
                                r, message_zh=f"{_zh(r.indicator)}为{r.value:.2%}，超过100%"
                                "（毛入学率可能如此：含非适龄或外地生源），请核实"))
+    return out
+
+
+def check_bounds(indicators: pd.DataFrame) -> list[dict]:
+    """Reported counts and amounts above their maximum (``bounds.csv``): impossible, an error.
+
+    Derived rows are left out: an aggregate of implausible parts would only repeat the error
+    away from the cell that holds it."""
+    kinds, _, high, _ = _limits(indicators)
+    bad = (kinds.isin(COUNT_KINDS) & (indicators["value"] > high)
+           & ~indicators["derived"].astype(bool)).to_numpy().nonzero()[0]
+    out = []
+    for i in bad:
+        r, highest = indicators.iloc[i], high.iloc[i]
+        unit = vocab.unit(str(r.indicator))
+        out.append(finding(
+            "bounds", "error",
+            f"{r.indicator} = {r.value:g} is implausible (more than {highest:g} {unit}, the "
+            f"bound in {vocab.BOUNDS_FILE})", r,
+            message_zh=f"{_zh(r.indicator)}为{r.value:g}，超过合理上限{highest:g}，不合常理"))
     return out
 
 
@@ -301,6 +362,7 @@ def run_checks(indicators: pd.DataFrame, *, targets: pd.DataFrame | None = None,
         findings += check_duplicates(indicators)
         findings += check_negative(indicators)
         findings += check_share_range(indicators)
+        findings += check_bounds(indicators)
         findings += check_parts_totals(indicators)
         findings += check_jumps(indicators, jump_threshold=jump_threshold)
         findings += check_baseline(indicators, targets, history, base_year)

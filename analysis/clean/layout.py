@@ -10,13 +10,13 @@ import copy
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from analysis.core import vocab
 from analysis.core.errors import AnalysisError
+from analysis.core.io import YamlDocument, load_yaml, yaml_schema_error
 
 LAYOUT_FILE = "layout.yaml"
 
@@ -38,8 +38,10 @@ class CellSpec(BaseModel):
 
     ``indicator``/``level`` set the key; ``suffix`` is appended to the column's indicator
     (row ``公办`` with suffix ``public`` × column ``园数`` (schools) → ``schools_public``);
-    ``percent`` divides plain numbers by 100; ``scale`` multiplies plain numbers;
-    ``optional`` lets the label be absent in a year.
+    ``unit: percent`` (or ``percent: true``) says plain numbers are percentages (``85.2`` under
+    a ``（%）`` header is 85.2 %); ``scale`` multiplies plain numbers; ``optional`` lets the
+    label be absent in a year. A value that writes its own unit (``85.2%``, ``1.56亿人``) is
+    never scaled again.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -49,7 +51,13 @@ class CellSpec(BaseModel):
     aliases: list[str] = Field(default_factory=list)
     scale: float | None = None
     percent: bool = False
+    unit: Literal["percent"] | None = None
     optional: bool = False
+
+    @property
+    def is_percent(self) -> bool:
+        """Plain numbers of this row or column are percentages."""
+        return self.percent or self.unit == "percent"
 
 
 class TableSpec(BaseModel):
@@ -67,6 +75,7 @@ class TableSpec(BaseModel):
     ignore_rows: list[str] = Field(default_factory=list)
     ignore_columns: list[str] = Field(default_factory=list)
     units: dict[str, float] | None = None
+    unit: Literal["percent"] | None = None
     years: str | None = None
     required: bool = True
     note: str = ""
@@ -138,32 +147,56 @@ def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_layout(returns_dir: str | Path) -> LayoutMap:
-    """Read and validate ``returns/layout.yaml`` (every year's resolved layout is checked)."""
+    """Read and validate ``returns/layout.yaml`` (every year's resolved layout is checked).
+
+    Read with :func:`analysis.core.io.load_yaml` (encodings, repeated keys, bounded aliases);
+    a schema problem names the YAML line and key.
+    """
     path = Path(returns_dir) / LAYOUT_FILE
     if not path.is_file():
         raise AnalysisError("the returns folder has no layout map (layout.yaml)", file=path)
+    document = load_yaml(path)
+    if not isinstance(document.data, dict):
+        raise AnalysisError("the layout map must be a mapping of keys to values", file=path,
+                            row=document.line([]))
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"),
-                         Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise AnalysisError(f"layout map is not valid UTF-8 YAML ({exc})", file=path) from exc
-    try:
-        layout = LayoutMap.model_validate(data)
+        layout = LayoutMap.model_validate(document.data)
     except ValidationError as exc:
-        raise AnalysisError(f"layout map does not fit the schema: {exc}", file=path) from exc
-    validate_layout(layout, path)
+        raise yaml_schema_error(exc, document, allowed_keys=_allowed_keys) from None
+    validate_layout(layout, path, document)
     return layout
 
 
-def validate_layout(layout: LayoutMap, path: Path) -> None:
-    """Check ids against the vocabulary and that every cell resolves to (indicator, level)."""
+def _allowed_keys(loc: list[object]) -> list[str]:
+    """Keys allowed at ``loc`` of a layout map (for the unknown-key message)."""
+    model: type[BaseModel] = LayoutMap
+    parts = [str(p) for p in loc]
+    if parts[:1] == ["tables"] and len(parts) >= 2:
+        model = TableSpec
+        if len(parts) >= 4 and parts[2] in ("rows", "columns"):
+            model = CellSpec
+    elif parts[:1] == ["overrides"] and len(parts) >= 2:
+        model = Override
+    return list(model.model_fields)
+
+
+def validate_layout(layout: LayoutMap, path: Path, document: YamlDocument | None = None) -> None:
+    """Check ids against the vocabulary, that every cell resolves to (indicator, level) and
+    that ``unit: percent`` is declared only where shares or rates are read."""
     years = {y for o in layout.overrides for y in parse_years(o.years)} | {0}
     years |= {y for t in layout.tables.values() if t.years for y in parse_years(t.years)}
     for year in sorted(years):
         try:
             tables = layout.tables_for_year(year)
         except ValidationError as exc:
-            raise AnalysisError(f"override for {year} breaks the schema: {exc}", file=path) from exc
+            if document is None:
+                raise AnalysisError(f"override for {year} breaks the schema: {exc}",
+                                    file=path) from None
+            error = yaml_schema_error(exc, document, allowed_keys=_allowed_keys,
+                                      prefix=_override_path(layout, year, exc))
+            raise AnalysisError(f"the override for {year} gives a table that breaks the "
+                                f"schema: {error.problem}", file=path, row=error.row,
+                                column=error.column, text=error.text) from None
         for name, spec in tables.items():
             for row_label, row in spec.rows.items():
                 for col_label, col in spec.columns.items():
@@ -175,6 +208,24 @@ def validate_layout(layout: LayoutMap, path: Path) -> None:
                     vocab.check_indicator(indicator, file=path, row=at_row, column=at_column)
                     vocab.check_level(level, file=path, row=at_row, column=at_column,
                                       allow_age_bands=True)
+                    if (row.is_percent or col.is_percent) and vocab.unit(indicator) != "fraction":
+                        raise AnalysisError(
+                            f"{where}: 'unit: percent' on a cell of '{indicator}', which is "
+                            f"counted in {vocab.unit(indicator)}, not a share", file=path,
+                            row=at_row, column=at_column)
+
+
+def _override_path(layout: LayoutMap, year: int, exc: ValidationError) -> tuple[object, ...]:
+    """``("overrides", i, "tables", name)``: the patch of ``year`` that sets the key the
+    error is about (``("overrides",)`` when no patch sets it: the default table breaks)."""
+    first = exc.errors()[0]["loc"][:1]
+    for index, override in enumerate(layout.overrides):
+        if year not in parse_years(override.years):
+            continue
+        for name, patch in override.tables.items():
+            if first and first[0] in patch:
+                return ("overrides", index, "tables", name)
+    return ("overrides",)
 
 
 def resolve_key(spec: TableSpec, row: CellSpec, col: CellSpec) -> tuple[str | None, str | None]:

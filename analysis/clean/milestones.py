@@ -19,8 +19,6 @@ source         the document (title and publication date) the fact comes from
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -28,6 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core.errors import AnalysisError
+from analysis.core.io import read_csv_table
 from analysis.core.quantities import parse_quantity
 
 MILESTONES_FILE = "milestones.csv"
@@ -61,18 +60,12 @@ def load_milestones(plan_dir: str | Path, target_keys: Iterable[str] | None = No
     if not path.is_file():
         return empty_milestones()
     shown = path.name
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise AnalysisError("milestones.csv must be UTF-8", file=shown) from exc
-    reader = csv.DictReader(io.StringIO(text))
-    missing = [c for c in MILESTONE_COLUMNS if c not in (reader.fieldnames or [])]
-    if missing:
-        raise AnalysisError(f"missing columns {', '.join(missing)}", file=shown, row=1)
+    # The one reader of plan CSVs: encodings, size bound, line numbers, located CSV errors.
+    table = read_csv_table(path, MILESTONE_COLUMNS, shown=shown)
     keys = set(target_keys) if target_keys is not None else None
     records = []
-    for line, row in enumerate(reader, start=2):
-        row = {k: (v or "").strip() for k, v in row.items() if k in MILESTONE_COLUMNS}
+    for line, cells in table:
+        row = {k: v for k, v in cells.items() if k in MILESTONE_COLUMNS}
         if not any(row.values()):
             continue
         if row["status"] not in STATUSES:

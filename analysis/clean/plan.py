@@ -11,11 +11,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from analysis.core import vocab
 from analysis.core.errors import AnalysisError
+from analysis.core.io import load_yaml, yaml_schema_error
 
 PLAN_FILE = "plan.yaml"
 SECTION_KINDS = ("section", "key_task", "special_project", "subsection")
@@ -213,52 +213,23 @@ def _link(section: Section, parent: str | None, chapter: int, seen: set[str]) ->
         _link(child, section.id, chapter, seen)
 
 
-#: libyaml's C parser when PyYAML was built with it (10x faster), else the pure-Python one.
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-
-
 def load_plan(plan_dir: str | Path) -> PlanConfig:
-    """Read and validate ``<plan_dir>/plan.yaml``; unknown keys are refused."""
+    """Read and validate ``<plan_dir>/plan.yaml``; unknown keys are refused.
+
+    Read with :func:`analysis.core.io.load_yaml` (the encodings of every plan file, a key
+    given twice and runaway aliases refused); every problem names the YAML line and key.
+    """
     path = Path(plan_dir) / PLAN_FILE
+    if not path.is_file():
+        raise AnalysisError("plan.yaml not found", file=path)
+    document = load_yaml(path)
+    if not isinstance(document.data, dict):
+        raise AnalysisError("plan.yaml must be a mapping of keys to values", file=path,
+                            row=document.line([]))
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise AnalysisError("plan.yaml not found", file=path) from None
-    except UnicodeDecodeError as exc:
-        raise AnalysisError("plan.yaml is not UTF-8 text", file=path, text=str(exc)) from None
-    try:
-        data = yaml.load(text, Loader=YAML_LOADER)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise AnalysisError(
-            f"not valid YAML ({getattr(exc, 'problem', None) or exc})",
-            file=path, row=mark.line + 1 if mark else None,
-        ) from None
-    if not isinstance(data, dict):
-        raise AnalysisError("plan.yaml must be a mapping of keys to values", file=path)
-    try:
-        return PlanConfig.model_validate(data)
+        return PlanConfig.model_validate(document.data)
     except ValidationError as exc:
-        # The node tree (with line numbers) is only needed to say where the problem is.
-        raise _plan_error(exc, path, yaml.compose(text, Loader=YAML_LOADER)) from None
-
-
-def _plan_error(exc: ValidationError, path: Path, root: yaml.Node | None) -> AnalysisError:
-    error = exc.errors()[0]
-    loc = [p for p in error["loc"]]
-    where = ".".join(str(p) for p in loc) or "(top level)"
-    line = _yaml_line(root, loc)
-    if error["type"] == "extra_forbidden":
-        allowed = _allowed_keys(loc[:-1])
-        return AnalysisError(
-            f"unknown key at {where} (allowed keys: {', '.join(allowed)})",
-            file=path, row=line, column=where, text=loc[-1] if loc else None,
-        )
-    problem = error["msg"].removeprefix("Value error, ")
-    text = error.get("input") if loc and not isinstance(error.get("input"), dict | list) else None
-    more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
-    return AnalysisError(f"{problem}{more}", file=path, row=line, column=where if loc else None,
-                         text=text)
+        raise yaml_schema_error(exc, document, allowed_keys=_allowed_keys) from None
 
 
 def _allowed_keys(loc: list[object]) -> list[str]:
@@ -270,29 +241,6 @@ def _allowed_keys(loc: list[object]) -> list[str]:
         elif part == "sections":
             model = Section
     return list(model.model_fields)
-
-
-def _yaml_line(node: yaml.Node | None, loc: list[object]) -> int | None:
-    """1-based line of the value (or unknown key) at ``loc`` in the composed YAML tree."""
-    if node is None:
-        return None
-    line = node.start_mark.line + 1
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if key_node.value == str(part):
-                    line, node = key_node.start_mark.line + 1, value_node
-                    break
-            else:
-                return line
-        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
-            if part >= len(node.value):
-                return line
-            node = node.value[part]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line
 
 
 def chapter_title(plan: PlanConfig, number: int, lang: str = "zh") -> str:

@@ -16,9 +16,18 @@ Reading rules:
   the table's ``units``). A row whose label starts with ``注`` (footnote) ends the table.
   Every other labelled row must be mapped or listed in ``ignore_rows`` (an unknown label is an
   error, because it usually means the layout drifted); likewise every labelled column.
-* CSV: UTF-8, UTF-8 with BOM or GB18030, detected; lines starting with ``#`` are comments.
+* CSV: the encodings of every plan file (:func:`analysis.core.io.decode_text`: UTF-8 with or
+  without BOM, UTF-16 with BOM, GB18030); lines starting with ``#`` are comments.
 * Every value goes through :func:`analysis.core.quantities.parse_quantity` (thousands separators,
-  full-width digits, ``%``, ``万``, ``—`` for missing); missing values produce no row.
+  full-width digits, ``%``, ``万``, ``—`` for missing); missing values produce no row. A cell
+  that writes its own unit or scale (``1.56亿人``) is read in it — the unit row and the map's
+  ``scale``/``unit: percent`` are for plain numbers only; an own unit contradicting the
+  indicator or the unit row is an error naming both. Approximate values and bounds
+  (``5400人左右``, ``98%以上``) are refused.
+* Bounded reading: a workbook is checked as a zip archive before openpyxl opens it
+  (:data:`MAX_XLSX_BYTES` packed and unpacked, :data:`MAX_XLSX_RATIO`), a sheet's used range
+  before its grid is built (:data:`MAX_SHEET_CELLS`); merged ranges over data cells and
+  formulas whose value was never calculated are errors.
 
 Output: :data:`INDICATOR_COLUMNS` — one row per value with its provenance
 (``source_file`` relative to the plan folder, ``source_sheet``, ``source_cell``).
@@ -27,11 +36,13 @@ Output: :data:`INDICATOR_COLUMNS` — one row per value with its provenance
 
 from __future__ import annotations
 
-import csv
-import io
 import re
-from collections.abc import Iterator
+import xml.etree.ElementTree as ET
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +59,8 @@ from analysis.clean.layout import (
 )
 from analysis.core import vocab
 from analysis.core.errors import AnalysisError
-from analysis.core.quantities import Quantity, parse_quantity
+from analysis.core.io import decode_text, iter_csv_records, read_bytes
+from analysis.core.quantities import Quantity, parse_quantity, units_named
 
 RETURNS_DIR = "returns"
 INDICATOR_COLUMNS = [
@@ -71,8 +83,16 @@ class Grid:
     rows: list[list[Any]]
     is_csv: bool = False
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)
 
     def value(self, row: int, col: int) -> Any:
+        """The raw value; a formula whose value was never calculated is an error."""
+        if self.formulas and (row, col) in self.formulas:
+            raise AnalysisError(
+                "a formula whose value was never calculated (the file was written by a "
+                "program that does not calculate formulas): open the workbook in Excel, WPS "
+                "or LibreOffice, let it calculate, save it and run again",
+                **self.where(row, col), text=self.formulas[(row, col)])
         if row - 1 < len(self.rows) and col - 1 < len(self.rows[row - 1]):
             return self.rows[row - 1][col - 1]
         return None
@@ -112,20 +132,51 @@ def column_index(letter: str) -> int:
 
 # --------------------------------------------------------------------------- file reading
 
+MAX_XLSX_BYTES = 200 * 1024 * 1024
+"""Largest workbook: its file, and the sum of its unpacked parts (every sheet, ignored ones
+included), at most 200 MiB."""
+MAX_XLSX_RATIO = 100
+"""Most a part over 1 MiB may unpack to, relative to its packed size (a zip bomb unpacks
+thousands of times its size)."""
+MAX_XLSX_PARTS = 10_000
+MAX_SHEET_CELLS = 1_000_000
+"""Largest used range (rows × columns) of a sheet that is read."""
+_FORMULA_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
+_MERGE_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\s[^>]*?ref=[\"']([A-Z]+)(\d+)"
+                        rb"(?::([A-Z]+)(\d+))?")
+_CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
+
 
 def check_not_empty(path: Path, shown: str) -> bytes:
-    """Bytes of a file; an empty file is an error."""
-    data = path.read_bytes()
-    if not data.strip():
-        raise AnalysisError("the file is empty", file=shown)
-    return data
+    """Bytes of a CSV return (at most :data:`analysis.core.io.MAX_TEXT_BYTES`); empty is an
+    error."""
+    return read_bytes(path, shown=shown)
 
 
-def open_workbook(path: Path, shown: str) -> Any:
-    """Open an xlsx with openpyxl (values, not formulas); HTML exports are recognised."""
+@dataclass
+class Workbook:
+    """An opened returns workbook: openpyxl's values and the formula cells whose values were
+    never calculated, by sheet (``{sheet: {(row, col): formula}}``)."""
+
+    values: Any
+    uncalculated: dict[str, dict[tuple[int, int], str]] = field(default_factory=dict)
+
+    @property
+    def sheetnames(self) -> list[str]:
+        return list(self.values.sheetnames)
+
+
+def open_workbook(path: Path, shown: str) -> Workbook:
+    """Open an xlsx with openpyxl (values, not formulas), after bounding it.
+
+    HTML exports and other non-zip files are recognised (without quoting their bytes); a
+    workbook over :data:`MAX_XLSX_BYTES` packed or unpacked, with a part unpacking more than
+    :data:`MAX_XLSX_RATIO` times its size or with more than :data:`MAX_XLSX_PARTS` parts is
+    refused before openpyxl sees it.
+    """
     import openpyxl
 
-    head = check_not_empty(path, shown)[:2048]
+    head = _file_head(path, shown)
     if not head.startswith(b"PK\x03\x04"):
         lowered = head.lower()
         if lowered.lstrip().startswith(b"<") or b"<html" in lowered or b"<table" in lowered:
@@ -134,23 +185,202 @@ def open_workbook(path: Path, shown: str) -> Any:
                 "name); open it in Excel and save it as a real .xlsx workbook, or export CSV",
                 file=shown,
             )
-        raise AnalysisError("not an .xlsx workbook (no zip signature)", file=shown,
-                            text=head[:16].decode("latin-1"))
+        raise AnalysisError("not an .xlsx workbook (the file does not start like a zip "
+                            "archive); save it from Excel as .xlsx", file=shown)
+    uncalculated = inspect_archive(path, shown)
     try:
-        return openpyxl.load_workbook(path, data_only=True)
+        values = openpyxl.load_workbook(path, data_only=True)
     except Exception as exc:  # openpyxl raises many types on a damaged file
         raise AnalysisError(f"cannot open the workbook ({type(exc).__name__}: {exc})",
                             file=shown) from exc
+    return Workbook(values=values, uncalculated=uncalculated)
 
 
-def workbook_grid(workbook: Any, sheet: str, shown: str) -> Grid:
-    """One worksheet as a grid, merged cells spread over the cells they cover."""
+def _file_head(path: Path, shown: str) -> bytes:
+    """The first 2 KiB of a workbook; missing, empty or oversized files are errors."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as handle:
+            head = handle.read(2048)
+    except OSError as exc:
+        raise AnalysisError(f"cannot read the file ({exc.strerror or exc})", file=shown) from None
+    if size > MAX_XLSX_BYTES:
+        raise AnalysisError(f"the workbook is {size / 2**20:.0f} MiB, more than "
+                            f"{MAX_XLSX_BYTES / 2**20:.0f} MiB", file=shown)
+    if size <= len(head) and not head.strip():
+        raise AnalysisError("the file is empty", file=shown)
+    return head
+
+
+def inspect_archive(path: Path, shown: str) -> dict[str, dict[tuple[int, int], str]]:
+    """Bound an xlsx archive before it is opened and find its uncalculated formulas.
+
+    Returns ``{sheet name: {(row, col): formula}}`` of formula cells whose saved value cannot
+    be trusted: no value saved, or a workbook that asks to be recalculated when opened
+    (``fullCalcOnLoad``, written by programs that do not calculate formulas — their saved
+    values are placeholders such as 0).
+    """
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        raise AnalysisError(f"cannot open the workbook: the zip archive is damaged ({exc})",
+                            file=shown) from None
+    with archive:
+        parts = archive.infolist()
+        if len(parts) > MAX_XLSX_PARTS:
+            raise AnalysisError(f"the workbook has {len(parts):,} parts, more than "
+                                f"{MAX_XLSX_PARTS:,}", file=shown)
+        total = sum(part.file_size for part in parts)
+        if total > MAX_XLSX_BYTES:
+            raise AnalysisError(
+                f"the workbook unpacks to {total / 2**20:,.0f} MiB, more than "
+                f"{MAX_XLSX_BYTES / 2**20:.0f} MiB (every sheet counts, ignored ones too); "
+                "delete unused sheets and stray cells far outside the tables", file=shown)
+        for part in parts:
+            if part.file_size > 2**20 and part.file_size > MAX_XLSX_RATIO * max(
+                    part.compress_size, 1):
+                raise AnalysisError(
+                    f"the workbook part {part.filename} unpacks to "
+                    f"{part.file_size / max(part.compress_size, 1):,.0f} times its packed size "
+                    f"(more than {MAX_XLSX_RATIO}: a zip bomb?); the workbook is refused",
+                    file=shown)
+        try:
+            return _check_sheets(archive, shown)
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, KeyError,
+                NotImplementedError, ET.ParseError) as exc:  # damaged, encrypted, truncated
+            raise AnalysisError(f"cannot open the workbook: a part is damaged or encrypted "
+                                f"({type(exc).__name__}: {exc})", file=shown) from None
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _check_sheets(archive: zipfile.ZipFile, shown: str
+                  ) -> dict[str, dict[tuple[int, int], str]]:
+    """Merged areas of every sheet (openpyxl builds one object per merged cell, so a merge
+    of A1:XFD1048576 in a 10 KB file would never finish loading) and uncalculated formulas."""
+    recalculate, names = _workbook_sheets(archive)
+    found: dict[str, dict[tuple[int, int], str]] = {}
+    for part in archive.namelist():
+        if not (part.startswith("xl/worksheets/") and part.endswith(".xml")):
+            continue
+        has_formula, merged, widest = _scan_sheet(archive, part)
+        sheet = names.get(part, part)
+        if merged > MAX_SHEET_CELLS:
+            raise AnalysisError(
+                f"sheet '{sheet}' merges {merged:,} cells (e.g. {widest}), more than "
+                f"{MAX_SHEET_CELLS:,}; unmerge the range", file=shown)
+        if has_formula and part in names:
+            cells = _formula_cells(archive, part, recalculate)
+            if cells:
+                found[sheet] = cells
+    return found
+
+
+def _scan_sheet(archive: zipfile.ZipFile, part: str) -> tuple[bool, int, str]:
+    """(holds a formula?, cells covered by merged ranges, the widest range) of a sheet part,
+    read in chunks cut after a '>' so that no tag is split."""
+    has_formula, merged, widest, widest_area = False, 0, "", 0
+    carry = b""
+    with archive.open(part) as handle:
+        while True:
+            chunk = handle.read(1 << 20)
+            buffer = carry + chunk
+            cut = len(buffer) if not chunk else buffer.rfind(b">") + 1
+            done, carry = buffer[:cut], buffer[cut:]
+            has_formula = has_formula or _FORMULA_TAG.search(done) is not None
+            for match in _MERGE_TAG.finditer(done):
+                first_col, first_row, last_col, last_row = match.groups()
+                rows = abs(int(last_row or first_row) - int(first_row)) + 1
+                cols = abs(column_index((last_col or first_col).decode())
+                           - column_index(first_col.decode())) + 1
+                merged += rows * cols
+                if rows * cols > widest_area:
+                    widest_area = rows * cols
+                    widest = match.group(0).split(b"ref=")[1][1:].decode()
+            if not chunk:
+                return has_formula, merged, widest
+
+
+def _workbook_sheets(archive: zipfile.ZipFile) -> tuple[bool, dict[str, str]]:
+    """(fullCalcOnLoad set?, worksheet part → sheet name) from workbook.xml and its rels (a
+    workbook keeping them elsewhere is left to openpyxl: no names, no formula check)."""
+    targets: dict[str, str] = {}
+    if "xl/workbook.xml" not in archive.namelist():
+        return False, {}
+    if "xl/_rels/workbook.xml.rels" in archive.namelist():
+        for element in ET.fromstring(archive.read("xl/_rels/workbook.xml.rels")):
+            target = element.get("Target", "")
+            target = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+            targets[element.get("Id", "")] = target
+    recalculate = False
+    names: dict[str, str] = {}
+    for element in ET.fromstring(archive.read("xl/workbook.xml")).iter():
+        tag = _local(element.tag)
+        if tag == "calcPr":
+            recalculate = element.get("fullCalcOnLoad") in ("1", "true")
+        elif tag == "sheet":
+            rel = next((v for k, v in element.attrib.items() if _local(k) == "id"), "")
+            if rel in targets:
+                names[targets[rel]] = element.get("name", "")
+    return recalculate, names
+
+
+def _formula_cells(archive: zipfile.ZipFile, part: str, recalculate: bool
+                   ) -> dict[tuple[int, int], str]:
+    """Formula cells of one worksheet part whose saved value cannot be trusted."""
+    found: dict[tuple[int, int], str] = {}
+    row, col = 0, 0
+    with archive.open(part) as handle:
+        for event, element in ET.iterparse(handle, events=("start", "end")):
+            tag = _local(element.tag)
+            if event == "start":
+                if tag == "row":
+                    row = int(element.get("r") or row + 1)
+                    col = 0
+                continue
+            if tag != "c":
+                if tag == "row":
+                    element.clear()
+                continue
+            match = _CELL_REF.match(element.get("r") or "")
+            if match:
+                row, col = int(match.group(2)), column_index(match.group(1))
+            else:
+                col += 1
+            formula = value = None
+            for child in element:
+                if _local(child.tag) == "f":
+                    formula = child
+                elif _local(child.tag) == "v":
+                    value = child
+            if formula is not None:
+                saved = value is not None and (bool(value.text) or element.get("t") == "str")
+                if recalculate or not saved:
+                    found[(row, col)] = "=" + (formula.text or "(shared formula)")
+            element.clear()
+    return found
+
+
+def workbook_grid(workbook: Workbook, sheet: str, shown: str) -> Grid:
+    """One worksheet as a grid, merged cells spread over the cells they cover.
+
+    A sheet whose used range passes :data:`MAX_SHEET_CELLS` (a stray cell at XFD1048576) is
+    refused before any row is built.
+    """
     if sheet not in workbook.sheetnames:
         raise AnalysisError(
             f"sheet not found (sheets present: {', '.join(workbook.sheetnames)})",
             file=shown, sheet=sheet,
         )
-    ws = workbook[sheet]
+    ws = workbook.values[sheet]
+    height, width = ws.max_row, ws.max_column
+    if height * width > MAX_SHEET_CELLS:
+        raise AnalysisError(
+            f"the sheet's used range is {ws.dimensions} ({height:,} rows × {width:,} columns, "
+            f"more than {MAX_SHEET_CELLS:,} cells): a stray cell far outside the table? Delete "
+            "the rows and columns after the table and save", file=shown, sheet=sheet)
     rows = [list(r) for r in ws.iter_rows(values_only=True)]
     merged = []
     for rng in ws.merged_cells.ranges:
@@ -160,49 +390,27 @@ def workbook_grid(workbook: Any, sheet: str, shown: str) -> Grid:
             for c in range(rng.min_col, rng.max_col + 1):
                 if r - 1 < len(rows) and c - 1 < len(rows[r - 1]):
                     rows[r - 1][c - 1] = top
-    return Grid(file=shown, sheet=sheet, rows=rows, merged=merged)
+    return Grid(file=shown, sheet=sheet, rows=rows, merged=merged,
+                formulas=workbook.uncalculated.get(sheet, {}))
 
 
 def decode_csv(data: bytes, shown: str) -> tuple[str, str]:
-    """Decode CSV bytes: UTF-8 with BOM, UTF-8, else GB18030. Returns (text, encoding)."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in data[:4096]:
-        raise AnalysisError(
-            "the CSV is UTF-16 (or binary); save it as UTF-8 or GB18030", file=shown
-        )
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data[3:].decode("utf-8"), "utf-8-sig"
-        except UnicodeDecodeError as exc:
-            raise encoding_error(data, exc.start, shown) from exc
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError as utf8_error:
-        try:
-            return data.decode("gb18030"), "gb18030"
-        except UnicodeDecodeError as exc:
-            raise encoding_error(data, min(exc.start, utf8_error.start), shown) from exc
-
-
-def encoding_error(data: bytes, offset: int, shown: str) -> AnalysisError:
-    """An error pointing at the line holding the first byte that fits no supported encoding."""
-    line = data[:offset].count(b"\n") + 1
-    snippet = data[max(0, offset - 8) : offset + 8]
-    return AnalysisError(
-        "the CSV is neither UTF-8 nor GB18030 (save it as UTF-8); bytes near the problem",
-        file=shown, row=line, text=snippet.hex(" "),
-    )
+    """Decode CSV bytes as every plan file is (:func:`analysis.core.io.decode_text`): UTF-8
+    with or without BOM, UTF-16 with BOM, else GB18030. Returns (text, encoding)."""
+    return decode_text(data, shown)
 
 
 def csv_grid(path: Path, shown: str, sheet: str) -> Grid:
-    """A CSV export as a grid; comment lines (``#``) become empty rows so line numbers hold."""
+    """A CSV export as a grid, one row per line of the file: comment lines (``#``) and the
+    continuation lines of a quoted multi-line cell are empty rows, so line numbers hold."""
     text, _ = decode_csv(check_not_empty(path, shown), shown)
-    rows: list[list[Any]] = []
-    for line in text.splitlines():
-        if line.lstrip().startswith("#"):
+    lines = StringIO(text, newline="").readlines()  # the line ends the csv module counts
+    kept = "".join("\n" if line.lstrip().startswith("#") else line for line in lines)
+    rows: list[list[Any]] = [[] for _ in lines]
+    for line, record in iter_csv_records(kept, shown):
+        while len(rows) < line:
             rows.append([])
-            continue
-        parsed = next(csv.reader(io.StringIO(line)), [])
-        rows.append([cell if cell.strip() != "" else None for cell in parsed])
+        rows[line - 1] = [cell if cell.strip() != "" else None for cell in record]
     return Grid(file=shown, sheet=sheet, rows=rows, is_csv=True)
 
 
@@ -334,8 +542,16 @@ def match_columns(grid: Grid, spec: TableSpec, name: str) -> dict[int, tuple[str
     return matched
 
 
-def unit_scale(grid: Grid, spec: TableSpec, name: str) -> float:
-    """Scale from the unit row above the header (``单位：亿元``) via the table's ``units``."""
+@dataclass(frozen=True)
+class TableUnit:
+    """The unit row of a table (``单位：万人``): its text and the factor for plain numbers."""
+
+    scale: float = 1.0
+    text: str | None = None
+
+
+def unit_row(grid: Grid, spec: TableSpec, name: str) -> TableUnit:
+    """The unit row above the header (``单位：亿元``), its factor from the table's ``units``."""
     first_header = min(spec.header_rows)
     for row in range(1, first_header):
         for col in range(1, grid.width + 1):
@@ -345,15 +561,40 @@ def unit_scale(grid: Grid, spec: TableSpec, name: str) -> float:
                 continue
             unit = match.group(1)
             if spec.units is None:
-                return 1.0
+                return TableUnit(1.0, unit)
             if unit not in spec.units:
                 raise AnalysisError(
                     f"unit not expected for table '{name}' (expected one of "
                     f"{', '.join(spec.units)})",
                     **grid.where(row, col), text=unit,
                 )
-            return float(spec.units[unit])
-    return 1.0
+            return TableUnit(float(spec.units[unit]), unit)
+    return TableUnit()
+
+
+def unit_scale(grid: Grid, spec: TableSpec, name: str) -> float:
+    """Scale from the unit row above the header via the table's ``units`` (1 without one)."""
+    return unit_row(grid, spec, name).scale
+
+
+def check_merged_over_data(grid: Grid, row: int, label_col: int, columns: Iterable[int],
+                           name: str) -> None:
+    """A merged range covering a value cell of a row that is read (or its label, over several
+    rows) is an error: a merge shows one value in every cell it covers, so the reader would
+    copy one figure into several rows or columns."""
+    read = set(columns)
+    for min_row, min_col, max_row, max_col in grid.merged:
+        if not min_row <= row <= max_row:
+            continue
+        covers_value = any(min_col <= c <= max_col for c in read)
+        covers_label = min_col <= label_col <= max_col and max_row > min_row
+        if covers_value or covers_label:
+            cells = (f"{column_letter(min_col)}{min_row}:{column_letter(max_col)}{max_row}")
+            raise AnalysisError(
+                f"cells {cells} are merged over the data of table '{name}': a merged range "
+                f"repeats its top-left value in every cell it covers, so one figure would be "
+                f"read for several cells; unmerge {cells} and type each value in its own cell",
+                **grid.where(min_row, min_col), text=cells)
 
 
 def iter_table_cells(
@@ -387,6 +628,8 @@ def iter_table_cells(
                 "or list it under ignore_rows)",
                 **grid.where(row, label_col), text=raw_label,
             )
+        if grid.merged:
+            check_merged_over_data(grid, row, label_col, columns, name)
         if key in seen:
             raise AnalysisError(
                 f"row label appears twice in table '{name}' (also row {seen[key]})",
@@ -404,28 +647,50 @@ def iter_table_cells(
             )
 
 
+APPROXIMATE = ("an approximate value (约, 近, 左右, 余, 多 …) where a return must give the exact "
+               "figure; type the number itself")
+BOUNDED = ("a bound (以上, 以下, 不低于, 超过 …) where a return must give the exact figure; type "
+           "the number itself")
+_MONEY = frozenset({"10k_yuan", "yuan"})
+# What 个/项 ("units", the general measure word) may stand for; never persons.
+_COUNTED_THINGS = frozenset({"schools", "classes", "units", "places", "projects"})
+
+
+def _fits(cell_unit: str, unit: str) -> bool:
+    """Whether a value written in ``cell_unit`` measures the same thing as ``unit`` (money in
+    元 or 万元 alike; 个 for any counted thing but persons)."""
+    if cell_unit == unit or (cell_unit in _MONEY and unit in _MONEY):
+        return True
+    return "units" in (cell_unit, unit) and {cell_unit, unit} <= _COUNTED_THINGS
+
+
 def cell_value(
-    raw: Any, indicator: str, row_spec: CellSpec, col_spec: CellSpec, scale: float
+    raw: Any, indicator: str, row_spec: CellSpec, col_spec: CellSpec, scale: float, *,
+    unit_text: str | None = None, table_percent: bool = False,
 ) -> float | None:
-    """Value of one cell in the indicator's canonical unit (None when missing)."""
+    """Value of one cell in the indicator's canonical unit (None when missing).
+
+    A value that writes its own unit or scale (``1.56亿人``, ``2244所``, ``2.35万``, ``85%``)
+    is read in that unit: the table's unit row (``scale``, ``unit_text``), ``scale`` and
+    ``unit: percent`` are for plain numbers only, never applied again. An own unit that
+    contradicts the indicator's unit or the unit row (``2244所`` under 单位：万人) is an error
+    naming both. Approximate values and bounds (``5400人左右``, ``约5400``, ``98%以上``) are
+    refused: a return states figures.
+    """
     quantity: Quantity = parse_quantity(raw)
     if quantity.is_missing:
         return None
     if quantity.is_rule or quantity.value is None:
         raise AnalysisError("text where a number was expected", text=raw)
+    if quantity.comparator != "eq":
+        raise AnalysisError(APPROXIMATE if quantity.comparator == "approx" else BOUNDED,
+                            text=raw)
     unit = vocab.unit(indicator)
+    if quantity.carries_unit:
+        return _own_unit_value(quantity, indicator, unit, unit_text, raw)
     value = quantity.value
-    if quantity.unit == "fraction":
-        if unit != "fraction":
-            raise AnalysisError(f"a percentage in a cell for '{indicator}' ({unit})", text=raw)
-        return value
-    if quantity.unit == "10k_yuan" and unit == "yuan":
-        return value * 1e4
-    if quantity.unit == "yuan" and unit == "10k_yuan":
-        return value / 1e4
-    if quantity.unit in {"10k_yuan", "yuan"} and unit != quantity.unit:
-        raise AnalysisError(f"an amount of money in a cell for '{indicator}' ({unit})", text=raw)
-    if row_spec.percent or col_spec.percent:
+    percent = row_spec.is_percent or col_spec.is_percent or (table_percent and unit == "fraction")
+    if percent:
         value = value / 100.0
     for factor in (row_spec.scale, col_spec.scale):
         if factor is not None:
@@ -433,15 +698,44 @@ def cell_value(
     return value * scale
 
 
+def _own_unit_value(quantity: Quantity, indicator: str, unit: str, unit_text: str | None,
+                    raw: Any) -> float:
+    """The value of a cell that carries its own unit or scale (see :func:`cell_value`)."""
+    value = float(quantity.value or 0.0)
+    cell_unit = quantity.unit
+    if cell_unit == "fraction":
+        if unit != "fraction":
+            raise AnalysisError(f"a percentage in a cell for '{indicator}' ({unit})", text=raw)
+        return value
+    if unit == "fraction":
+        raise AnalysisError(f"a count or amount (with its own unit or 万/亿) in a cell for the "
+                            f"share or rate '{indicator}'", text=raw)
+    if not cell_unit:  # 2.35万: already multiplied out, in the indicator's unit
+        return value
+    row_units = units_named(unit_text) if unit_text else frozenset()
+    if not _fits(cell_unit, unit) or (row_units and not any(_fits(cell_unit, u)
+                                                            for u in row_units)):
+        unit_row_part = f"the table's unit row '单位：{unit_text}' and " if unit_text else ""
+        raise AnalysisError(
+            f"the cell's own unit ({cell_unit}) contradicts {unit_row_part}the indicator "
+            f"'{indicator}', counted in {unit}", text=raw)
+    if cell_unit == "10k_yuan" and unit == "yuan":
+        return value * 1e4
+    if cell_unit == "yuan" and unit == "10k_yuan":
+        return value / 1e4
+    return value
+
+
 def read_table(grid: Grid, spec: TableSpec, name: str, year: int, plan: str) -> list[dict]:
     """Tidy records of one table of one year."""
-    scale = unit_scale(grid, spec, name)
+    table_unit = unit_row(grid, spec, name)
     records = []
     for row, col, row_spec, col_spec, raw in iter_table_cells(grid, spec, name):
         indicator, level = resolve_key(spec, row_spec, col_spec)
         assert indicator is not None and level is not None  # checked when the map was loaded
         try:
-            value = cell_value(raw, indicator, row_spec, col_spec, scale)
+            value = cell_value(raw, indicator, row_spec, col_spec, table_unit.scale,
+                               unit_text=table_unit.text, table_percent=spec.unit == "percent")
         except AnalysisError as exc:
             raise exc.located(**grid.where(row, col), text=raw) from exc
         if value is None:

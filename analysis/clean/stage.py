@@ -1,11 +1,13 @@
 """Stage 1: from a raw plan folder to the processed tables.
 
 :func:`run_clean_stage` loads the plan, parses the catalogue and the history, runs the plan's
-self-consistency checks, reads and cleans the statistical returns, derives shares and
-aggregates, runs the QA checks and — only when no QA finding is an error — writes
-``targets``, ``history``, ``consistency``, ``indicators``, ``qa_issues`` and ``milestones`` to
-``processed/<plan>/`` with :func:`analysis.core.io.write_tables` (atomic). Any bad input raises
-:class:`AnalysisError` before anything is written; raw files are only ever read.
+self-consistency checks, reads and cleans the statistical returns, merges the optional
+``population.csv`` (births and population by age for any years,
+:mod:`analysis.clean.population`), derives shares and aggregates, runs the QA checks and — only
+when no QA finding is an error — writes ``targets``, ``history``, ``consistency``,
+``indicators``, ``qa_issues`` and ``milestones`` to ``processed/<plan>/`` with
+:func:`analysis.core.io.write_tables` (atomic). Any bad input raises :class:`AnalysisError`
+before anything is written; raw files are only ever read.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pandas as pd
 from analysis.clean.checks import raise_for_errors, run_checks
 from analysis.clean.derive import derive_indicators
 from analysis.clean.milestones import load_milestones
+from analysis.clean.population import merge_population, read_population
 from analysis.clean.returns import read_returns
 from analysis.core import paths
 from analysis.core.io import folder_fingerprint, write_tables
@@ -50,23 +53,33 @@ class CleanResult:
 def clean_returns(plan_dir: str | Path, plan: str, *, targets: pd.DataFrame | None = None,
                   history: pd.DataFrame | None = None, base_year: int | None = None
                   ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(indicators, qa_issues) of a plan folder's returns; does not raise on QA errors."""
-    indicators = derive_indicators(read_returns(plan_dir, plan))
+    """(indicators, qa_issues) of a plan folder's returns and its optional ``population.csv``
+    (births and population by age for any years, merged in; a value that contradicts the
+    returns raises AnalysisError); does not raise on QA errors."""
+    returns = read_returns(plan_dir, plan)
+    indicators = derive_indicators(merge_population(returns, read_population(plan_dir, plan)))
     qa = run_checks(indicators, targets=targets, history=history, base_year=base_year)
     return indicators, qa
 
 
 def run_clean_stage(plan: str, data_root: str | Path | None = None) -> CleanResult:
     """Run stage 1 for ``plan`` (see the module docstring); raises AnalysisError on bad input."""
-    from analysis.clean.catalogue import load_catalogue, load_history, parse_catalogue
+    from analysis.clean.catalogue import (
+        check_history_keys,
+        load_catalogue,
+        load_history,
+        parse_catalogue,
+    )
     from analysis.clean.consistency import plan_consistency
     from analysis.clean.plan import load_plan
 
     started = time.perf_counter()
     plan_dir = paths.raw_plan_dir(plan, data_root)
     config = load_plan(plan_dir)
-    targets = parse_catalogue(load_catalogue(plan_dir, config))
+    catalogue = load_catalogue(plan_dir, config)
     history = load_history(plan_dir, config)
+    check_history_keys(history, set(catalogue["key"].astype(str)))
+    targets = parse_catalogue(catalogue)
     consistency = plan_consistency(targets, history)
     indicators, qa = clean_returns(plan_dir, plan, targets=targets, history=history,
                                    base_year=config.base_year)

@@ -10,12 +10,15 @@ The rules, in the order they apply:
    are **rules**, not numbers: ``kind="rule"``.
 4. Otherwise exactly one number must be present. Words before or after it set the comparator
    (``不低于``/``≥``/``以上`` → ``ge``; ``大于``/``>``/``超过`` → ``gt``; ``不超过``/``≤``/``以下`` → ``le``;
-   ``小于``/``<``/``低于`` → ``lt``; ``约``/``左右`` → ``approx``; nothing → ``eq``). As in Chinese
-   statistical usage, ``以上`` and ``以下`` include the number itself.
+   ``小于``/``<``/``低于`` → ``lt``; ``约``/``左右``/``近``/``余``/``多`` → ``approx``; nothing → ``eq``). As
+   in Chinese statistical usage, ``以上`` and ``以下`` include the number itself. ``余``/``多``
+   follow the number or its ``万``/``亿`` (``5400余人``, ``1.2万多人``).
 5. ``%`` divides by 100 (unit ``fraction``), ``‰`` by 1000; ``万`` multiplies by 10 000 and ``亿`` by
    100 000 000, except for money, which is kept in 万元 (``亿元`` × 10 000 → ``10k_yuan``).
 6. A trailing measure word sets the unit: 人/名 → persons, 所/间 → schools, 个/项 → units, 班 → classes,
-   元 → yuan, 万元/亿元 → 10k_yuan.
+   元 → yuan, 万元/亿元 → 10k_yuan. ``Quantity.scale`` records the factor a ``万``/``亿``/``千``
+   written in the text applied, so a reader can tell a value that carries its own unit or
+   scale from a plain number (:attr:`Quantity.carries_unit`).
 
 Pairs such as ``53.32%/89.72%`` (two indicators printed in one cell) are handled by
 :func:`parse_values`: the text is split on ``/`` and each half parsed; a comparator or unit
@@ -29,7 +32,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from analysis.core import rules
@@ -55,7 +58,10 @@ PREFIX_COMPARATORS: tuple[tuple[str, str], ...] = (
     ("大于", "gt"), ("高于", "gt"), ("超过", "gt"), ("多于", "gt"), (">", "gt"),
     ("小于", "lt"), ("低于", "lt"), ("少于", "lt"), ("<", "lt"),
     ("大约", "approx"), ("约", "approx"), ("≈", "approx"), ("~", "approx"),
+    ("将近", "approx"), ("接近", "approx"), ("近", "approx"),
 )
+# Words between the number (or its 万/亿) and the unit that make it approximate (5400余人).
+APPROX_INFIXES = ("余", "多")
 SUFFIX_COMPARATORS: tuple[tuple[str, str], ...] = (
     ("及以上", "ge"), ("以上", "ge"), ("及以下", "le"), ("以下", "le"), ("以内", "le"),
     ("左右", "approx"), ("上下", "approx"),
@@ -98,6 +104,13 @@ class Quantity:
     unit: str = ""
     comparator: str = "eq"
     rule: str | None = None
+    scale: float = field(default=1.0, compare=False)
+
+    @property
+    def carries_unit(self) -> bool:
+        """True when the text wrote its own unit or scale (``1.56亿人``, ``2244所``, ``2.35万``,
+        ``85%``): such a value is already in its unit and must not be scaled again."""
+        return bool(self.unit) or self.scale != 1.0
 
     @property
     def is_missing(self) -> bool:
@@ -183,14 +196,17 @@ def _parse_text(original: str) -> Quantity:
             break
 
     unit = ""
+    written_scale = 1.0
     if after.startswith("%"):
         value, unit, after = value / 100.0, "fraction", after[1:]
     elif after.startswith("‰"):
         value, unit, after = value / 1000.0, "fraction", after[1:]
     else:
+        after, comparator = _strip_approx(after, comparator, original)
         for word, scale in SCALE_WORDS:
             if after.startswith(word) and not any(after.startswith(u) for u, _, _ in UNIT_WORDS):
-                value, after = value * scale, after[len(word) :]
+                value, after, written_scale = value * scale, after[len(word) :], scale
+                after, comparator = _strip_approx(after, comparator, original)
                 break
         for word, unit_id, factor in UNIT_WORDS:
             if after.startswith(word):
@@ -198,7 +214,30 @@ def _parse_text(original: str) -> Quantity:
                 break
     if after:
         raise AnalysisError(f"unexpected words after the number: {after!r}", text=original)
-    return Quantity(text=original, kind="number", value=value, unit=unit, comparator=comparator)
+    return Quantity(text=original, kind="number", value=value, unit=unit, comparator=comparator,
+                    scale=written_scale)
+
+
+def _strip_approx(after: str, comparator: str, original: str) -> tuple[str, str]:
+    """``余``/``多`` right after the number (or its 万/亿): an approximate value."""
+    for word in APPROX_INFIXES:
+        if after.startswith(word):
+            if comparator not in ("eq", "approx"):
+                raise AnalysisError("two contradicting comparators", text=original)
+            return after[len(word) :], "approx"
+    return after, comparator
+
+
+def units_named(text: object) -> frozenset[str]:
+    """The unit ids whose measure words a text names (``单位：所、个、人`` → schools, units,
+    persons; ``万元`` → 10k_yuan); empty when it names none."""
+    rest = normalise_text(str(text or ""))
+    found: set[str] = set()
+    for word, unit_id, _ in UNIT_WORDS:  # longest first: 万元 before 元, 人次 before 人
+        if word in rest:
+            found.add(unit_id)
+            rest = rest.replace(word, "|")
+    return frozenset(found)
 
 
 def _strip_fillers(text: str) -> str:
@@ -243,6 +282,7 @@ def parse_values(text: object) -> tuple[Quantity, ...]:
                 value=value,
                 unit=q.unit or shared_unit,
                 comparator=q.comparator if q.comparator != "eq" else shared_comparator,
+                scale=q.scale,
             )
         )
     return tuple(result)

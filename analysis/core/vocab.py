@@ -222,6 +222,28 @@ def kinds() -> dict[str, str]:
     return {indicator: info.kind for indicator, info in indicators().items()}
 
 
+GENERIC_INDICATORS: frozenset[str] = frozenset({"count", "coverage", "milestone",
+                                                "projects_completed"})
+"""Ids whose meaning lies in the target's name (数量, 覆盖率, 里程碑, 建设项目): two rows with the same
+generic id and level are different quantities, so no value is ever matched across rows by
+(level, indicator) alone — only by the target's own key."""
+
+
+def is_generic(indicator: str) -> bool:
+    """True for a generic id (:data:`GENERIC_INDICATORS`): matched by key, never by name."""
+    return str(indicator) in GENERIC_INDICATORS
+
+
+def default_measure(indicator: str) -> str:
+    """The measure of a catalogue row that leaves ``measure`` blank (docs/catalogue.md).
+
+    ``scale`` for a count whose direction is neutral — enrolment, entrants, classes: sizes a
+    plan projects from demography rather than promises to reach — else ``level``.
+    """
+    info = resolve(indicator)
+    return "scale" if info.kind == "count" and info.direction == "neutral" else "level"
+
+
 def is_share(indicator: str) -> bool:
     """True for a share: a fraction that cannot pass 1 (a rate such as 毛入学率 can)."""
     return kind(indicator) == "share"
@@ -305,3 +327,62 @@ def expand(indicator: str) -> frozenset[str]:
 def level_parts(level: str) -> tuple[str, ...]:
     """The levels an aggregate level adds up from (empty for a level that is not an aggregate)."""
     return LEVEL_PARTS.get(level, ())
+
+
+# --------------------------------------------------------------------------- plausibility bounds
+
+BOUNDS_FILE = _shown("bounds.csv")
+"""Where the plausibility bounds live, as error messages name them."""
+
+
+@dataclass(frozen=True)
+class Bounds:
+    """The plausible range of an indicator kind and unit (one row of ``bounds.csv``).
+
+    A value below ``min`` or above ``max`` is impossible (an error of the QA checks);
+    ``warn_above``, when set, is where a possible but unusual value starts (a warning).
+    """
+
+    kind: str
+    unit: str
+    min: float
+    max: float
+    warn_above: float | None
+    note: str
+
+
+@lru_cache(maxsize=1)
+def bounds_table() -> dict[tuple[str, str], Bounds]:
+    """Every row of ``resources/bounds.csv`` by ``(kind, unit)``; checked on loading: numbers,
+    ``min <= warn_above <= max``, and a row for every kind and unit of ``indicators.csv``
+    (kind ``flag`` excepted: it holds no numbers)."""
+    path = RESOURCES / "bounds.csv"
+    table: dict[tuple[str, str], Bounds] = {}
+    for line, row in enumerate(_read_rows(path), start=2):
+        try:
+            low, high = float(row["min"]), float(row["max"])
+            warn = float(row["warn_above"]) if row.get("warn_above") else None
+        except (KeyError, ValueError):
+            raise AnalysisError("min, max and warn_above must be numbers", file=BOUNDS_FILE,
+                                row=line) from None
+        if not low <= high or (warn is not None and not low <= warn <= high):
+            raise AnalysisError("bounds must satisfy min <= warn_above <= max",
+                                file=BOUNDS_FILE, row=line)
+        key = (row["kind"], row["unit"])
+        if key in table:
+            raise AnalysisError("kind and unit given twice", file=BOUNDS_FILE, row=line,
+                                text="/".join(key))
+        table[key] = Bounds(kind=key[0], unit=key[1], min=low, max=high, warn_above=warn,
+                            note=row.get("note", ""))
+    for info in indicators().values():
+        if info.kind != "flag" and (info.kind, info.unit) not in table:
+            raise AnalysisError(f"no plausibility bounds for kind {info.kind!r} in unit "
+                                f"{info.unit!r} (indicator {info.indicator!r})",
+                                file=BOUNDS_FILE)
+    return table
+
+
+def bounds(indicator: str) -> Bounds | None:
+    """The plausible range of an indicator (a pair: its first id); None for kind ``flag``."""
+    info = resolve(indicator)
+    return bounds_table().get((info.kind, info.unit))

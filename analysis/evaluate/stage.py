@@ -12,9 +12,6 @@ reports folder; a notebook run by hand publishes nothing).
 from __future__ import annotations
 
 import json
-import os
-import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,7 +19,7 @@ import pandas as pd
 
 from analysis.core import paths
 from analysis.core.errors import AnalysisError
-from analysis.core.io import read_table, write_tables
+from analysis.core.io import read_table, write_atomic, write_csv, write_tables
 from analysis.evaluate.rule import StatusRule
 from analysis.evaluate.targets import evaluate_plan
 from analysis.evaluate.vintage import as_of
@@ -76,8 +73,7 @@ def run_evaluation_stage(
     )
     folder = paths.evaluation_dir(plan, rule.eval_year, data_root)
     write_tables(folder, {EVALUATION_TABLE: table}, manifest={"rule": rule.to_dict()})
-    _write_atomically(folder / RULE_FILE, lambda temporary: Path(temporary).write_text(
-        rule.to_json() + "\n", encoding="utf-8"))
+    write_atomic(folder / RULE_FILE, rule.to_json() + "\n")
     if publish_to:
         write_evaluation_csv(table, Path(publish_to) / paths.EVALUATION_CSV)
     return Evaluation(rule, table, folder)
@@ -99,23 +95,7 @@ def load_evaluation(plan: str, eval_year: int, data_root: str | Path | None = No
     return Evaluation(rule, read_table(folder, EVALUATION_TABLE), folder)
 
 
-def _write_atomically(target: Path, write: Callable[[str], object]) -> Path:
-    """``write(temporary path)``, then rename it to ``target``: never a half-written file."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
-                                         dir=target.parent)
-    os.close(handle)
-    try:
-        write(temporary)
-        os.replace(temporary, target)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return target
-
-
 def write_evaluation_csv(evaluation: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``evaluation.csv`` atomically, UTF-8 with BOM (opens in Excel)."""
-    return _write_atomically(
-        Path(path), lambda temporary: evaluation.to_csv(temporary, index=False,
-                                                        encoding="utf-8-sig"))
+    """Write ``evaluation.csv`` with the published-CSV writer :func:`analysis.core.io.write_csv`
+    (atomic, UTF-8 with BOM, formula-like text neutralised)."""
+    return write_csv(evaluation, path)

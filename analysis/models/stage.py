@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.clean.plan import load_plan
+from analysis.clean.population import POPULATION_INDICATORS
 from analysis.core import paths
 from analysis.core.errors import AnalysisError
 from analysis.core.io import read_table, write_tables
@@ -74,10 +75,16 @@ class ModelResult:
 
 
 def resolve_as_of(indicators: pd.DataFrame, as_of_year: int = 0) -> int:
-    """``as_of_year``, or the last observed year when it is 0; checked against the data."""
+    """``as_of_year``, or the last observed year when it is 0; checked against the data.
+
+    The observed years are those of the school statistics: population drivers (births,
+    population by age, which ``population.csv`` may give for years without returns) count
+    only when there is nothing else.
+    """
     if indicators.empty:
         raise AnalysisError("the indicators table is empty: nothing to model", column="year")
-    years = indicators["year"].astype(int)
+    school = indicators[~indicators["indicator"].astype(str).isin(POPULATION_INDICATORS)]
+    years = (school if len(school) else indicators)["year"].astype(int)
     if not as_of_year:
         return int(years.max())
     if int(as_of_year) < int(years.min()):

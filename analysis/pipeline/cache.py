@@ -21,7 +21,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -373,9 +372,13 @@ def is_fresh(record_path: str | Path, keys: Iterable[str]) -> bool:
 
 def write_record(path: str | Path, *, key: str, outputs: Iterable[str | Path],
                  extra: Mapping[str, object] | None = None) -> None:
-    """Atomically record a successful run: its key, its outputs and their digests, when."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    """Atomically record a successful run: its key, its outputs and their digests, when.
+
+    Written with :func:`analysis.core.io.write_atomic` (imported here, when a task has run:
+    a no-op batch never imports pandas).
+    """
+    from analysis.core.io import write_atomic
+
     names = [str(p) for p in outputs]
     record = {
         "key": key,
@@ -384,12 +387,12 @@ def write_record(path: str | Path, *, key: str, outputs: Iterable[str | Path],
         "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
         **(dict(extra) if extra else {}),
     }
-    handle, temp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        json.dump(record, out, ensure_ascii=False, indent=1, default=str)
-    os.replace(temp, target)
+    write_atomic(path, json.dumps(record, ensure_ascii=False, indent=1, default=str))
 
 
 def clear_record(path: str | Path) -> None:
     """Forget a recorded run (after a failure), so the task runs next time."""
-    Path(path).unlink(missing_ok=True)
+    try:
+        Path(path).unlink()
+    except (FileNotFoundError, NotADirectoryError):
+        pass  # nothing recorded

@@ -40,6 +40,16 @@ def _year(text: str) -> int:
     return value
 
 
+def _plan_name(text: str) -> str:
+    """A plan name (a folder directly under data/raw/), never a path."""
+    from analysis.core.paths import check_plan_name
+
+    try:
+        return check_plan_name(text)
+    except AnalysisError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _positive(text: str) -> int:
     try:
         value = int(text)
@@ -88,8 +98,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = commands.add_parser("run", help="clean → models → chapter reports → summary")
     which = run.add_mutually_exclusive_group(required=True)
-    which.add_argument("--plan", nargs="+", action="extend", metavar="NAME",
-                       help="plan folder name(s) under data/raw/")
+    which.add_argument("--plan", nargs="+", action="extend", metavar="NAME", type=_plan_name,
+                       help="plan folder name(s) under data/raw/ (names, not paths)")
     which.add_argument("--all", action="store_true", help="every plan folder under data/raw/")
     run.add_argument("--eval-year", type=_year, default=None, metavar="YEAR",
                      help="evaluation year (default: the plan's mid-term year)")

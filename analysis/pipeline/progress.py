@@ -71,6 +71,12 @@ class Progress:
         self._line(f"{self._prefix()} {status:<7} {label}{timing}{detail}")
         self._draw_status()
 
+    def note(self, text: str) -> None:
+        """A line of its own (an error met outside any task), below the status line."""
+        self._clear_status()
+        self._line(text)
+        self._draw_status()
+
     def _line(self, text: str) -> None:
         self.stream.write(text + "\n")
         self.stream.flush()

@@ -5,7 +5,9 @@ and validates every task's parameters against its notebook's schema *before* any
 :func:`run_batch` executes the graph on a local process pool or a Dask distributed cluster,
 skipping tasks whose content-hash key matches their last successful run, isolating failures
 (a failed task blocks only the tasks that need its outputs), and returns one
-:class:`~analysis.pipeline.tasks.TaskResult` per task.
+:class:`~analysis.pipeline.tasks.TaskResult` per task. A failed or blocked task never deletes
+the outputs of its last success: they stay, marked stale (:func:`mark_stale`, and the
+``stale`` list of ``manifest.json`` in the report folder), until the task succeeds again.
 
 Nothing here imports pandas, papermill or dask unless a task has to run, so a no-op batch
 finishes well under a second.
@@ -13,15 +15,19 @@ finishes well under a second.
 
 from __future__ import annotations
 
+import html
+import json
 import os
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
 from analysis.core import paths
 from analysis.core.errors import AnalysisError
-from analysis.evaluate.rule import check_band
+from analysis.evaluate.rule import StatusRule, check_band
 from analysis.pipeline import cache
 from analysis.pipeline.params import notebook_schema
 from analysis.pipeline.progress import Progress
@@ -69,11 +75,14 @@ class Notebooks:
 
 @dataclass(frozen=True)
 class PlanInfo:
-    """What the runner needs to know about a plan: its chapters, default year and name."""
+    """What the runner needs to know about a plan: its chapters, default year and name,
+    and the plan period (``None`` when not known: the evaluation stage checks it then)."""
 
     chapters: tuple[int, ...]
     midterm_year: int
     name: str
+    base_year: int | None = None
+    target_year: int | None = None
 
 
 def load_plan_info(plan_dir: Path) -> PlanInfo:
@@ -102,8 +111,14 @@ def load_plan_info(plan_dir: Path) -> PlanInfo:
     if not isinstance(year, int) or isinstance(year, bool):
         raise AnalysisError("plan.yaml needs an integer midterm_year", file=path,
                             column="midterm_year", text=year)
+
+    def whole(key: str) -> int | None:
+        value = config.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
     return PlanInfo(chapters=tuple(numbers), midterm_year=year,
-                    name=str(config.get("name_zh") or plan_dir.name))
+                    name=str(config.get("name_zh") or plan_dir.name),
+                    base_year=whole("base_year"), target_year=whole("target_year"))
 
 
 @dataclass(frozen=True)
@@ -138,6 +153,16 @@ class Task:
     input_base: Path
     outputs: list[Path]
     full_parameters: dict[str, Any]
+    listed_outputs: list[Path] = field(default_factory=list)
+    """Folders whose files (not their sub-folders) are outputs too, listed at record time."""
+    report: Path | None = None
+    """The report folder of the task's plan and year (where stale outputs are listed)."""
+
+    def recorded_outputs(self) -> list[Path]:
+        """:attr:`outputs` plus every file now directly in a :attr:`listed_outputs` folder."""
+        listed = [f for folder in self.listed_outputs
+                  for f in cache.input_files(folder, recursive=False)]
+        return list(dict.fromkeys([*self.outputs, *listed]))
 
     @property
     def label(self) -> str:
@@ -187,9 +212,15 @@ def build_tasks(options: RunOptions) -> list[Task]:
 
 
 def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: Path) -> list[Task]:
-    raw = paths.raw_plan_dir(plan, data_root)
+    raw = paths.raw_plan_dir(plan, data_root)  # a plan name, a real folder, no links
     info = (options.plan_info or load_plan_info)(raw)
     year = options.eval_year or info.midterm_year
+    if info.base_year is not None and info.target_year is not None:
+        try:  # the status rule's own check of the plan period, before anything runs
+            StatusRule(base_year=info.base_year, midterm_year=info.midterm_year,
+                       target_year=info.target_year, eval_year=year)
+        except AnalysisError as error:
+            raise error.located(file=raw / "plan.yaml") from None
     chapters = options.chapters or info.chapters
     unknown = [n for n in chapters if n not in info.chapters]
     if unknown:
@@ -201,6 +232,8 @@ def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: P
     processed = paths.processed_plan_dir(plan, data_root)
     models = paths.models_dir(plan, year, data_root)
     out = paths.report_dir(plan, year, reports_root)
+    for target in (processed, out):  # outputs never land in the raw inputs
+        paths.refuse_raw_target(target / ".cache")
     kept, failed, records = out / "notebooks", out / "failed", out / ".cache"
     lang, sfx = options.lang, paths.lang_suffix(options.lang)
     band = {} if options.band is None else {"band": options.band}
@@ -220,7 +253,7 @@ def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: P
 
     def make(stage: str, task_id: str, params: dict[str, Any], executed: str, deps: list[str],
              record: Path, inputs: Callable[[], list[Path]], outputs: list[Path],
-             html: Path | None = None, title: str = "") -> Task:
+             html: Path | None = None, title: str = "", listed: Sequence[Path] = ()) -> Task:
         notebook = options.notebooks.of(stage)
         full = _validated(notebook, params)
         spec = TaskSpec(
@@ -230,15 +263,18 @@ def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: P
             renderer=options.renderer if html else None, **common,
         )
         return Task(spec, deps, record, inputs, data_root,
-                    [kept / executed, *([html] if html else []), *outputs], full)
+                    [kept / executed, *([html] if html else []), *outputs], full,
+                    listed_outputs=list(listed), report=out)
 
     base = {"plan": plan, "data_root": str(data_root)}
     clean_id, models_id = f"{plan}/clean", f"{plan}/models/{year}"
     evaluate_id = f"{plan}/{year}/evaluate"
     tasks = [
+        # Inputs: the plan folder's files as every stage reads them (links refused).
+        # Outputs: every processed table, so one deleted by hand is rebuilt.
         make("clean", clean_id, dict(base), "01_clean_returns.ipynb", [],
-             processed / ".cache" / "clean.json", lambda: cache.input_files(raw),
-             [processed / "manifest.json"]),
+             processed / ".cache" / "clean.json", lambda: paths.plan_files(raw),
+             [processed / "manifest.json"], listed=[processed]),
         make("models", models_id, {**base, "as_of_year": year}, "02_trend_models.ipynb",
              [clean_id], models / ".cache" / "models.json", tables, [models]),
         make("evaluate", evaluate_id,
@@ -283,6 +319,7 @@ class _Executor:
         self._owns_client = False
 
     def submit(self, spec: TaskSpec) -> Any:
+        """Hand ``spec`` to a worker (the local pool's workers die with this process)."""
         if self.scheduler is not None:
             if self._client is None:
                 self._client = self._connect()
@@ -298,7 +335,7 @@ class _Executor:
                                             "analysis.pipeline._worker"])
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
                                              initializer=prepare_worker,
-                                             initargs=(self.renderer,))
+                                             initargs=(self.renderer, os.getpid()))
         return self._pool.submit(run_task, spec)
 
     def _connect(self) -> Any:
@@ -351,16 +388,123 @@ def _fresh(task: Task) -> tuple[bool, str]:
 
 def _record(task: Task, key: str) -> None:
     """Record a success: the key, the outputs and their digests."""
-    cache.write_record(task.record, key=key, outputs=task.outputs,
+    cache.write_record(task.record, key=key, outputs=task.recorded_outputs(),
                        extra={"task": task.spec.task_id, "parameters": task.full_parameters})
 
 
-def _forget(task: Task) -> None:
-    """After a failure: drop the record and the stale outputs of an earlier success."""
-    cache.clear_record(task.record)
-    for stale in (task.spec.executed_path, task.spec.html_path):
-        if stale:
-            Path(stale).unlink(missing_ok=True)
+#: The banner put at the top of a kept page whose task failed or was blocked (by language).
+STALE_BANNER = {
+    "zh": "本页为上次成功运行的结果，最近一次运行失败，内容可能已过时",
+    "en": "This page is from the last successful run; the latest run failed and it may be "
+          "out of date",
+}
+_BANNER_MARK = "data-pe-stale"
+_BANNER_STYLE = ("margin:0 0 1em 0;padding:0.75em 1em;border:2px solid #b42318;"
+                 "background:#fef3f2;color:#7a271a;font-weight:bold;font-size:1.05em")
+
+#: The file of a report folder that lists its stale outputs.
+REPORT_MANIFEST = "manifest.json"
+
+
+def mark_stale(page: str | Path, lang: str = "zh") -> bool:
+    """Put the stale banner (:data:`STALE_BANNER`) right after ``<body…>`` of a kept page.
+
+    Returns False when the page does not exist; a page already marked is left as it is.
+    The page loses the banner when its task next succeeds, since it is rendered anew.
+    """
+    from analysis.core.io import write_atomic
+
+    path = Path(page)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return False
+    if _BANNER_MARK in text:
+        return True
+    words = STALE_BANNER.get(lang, STALE_BANNER["zh"])
+    banner = (f'<div class="pe-stale" {_BANNER_MARK}="1" role="alert" '
+              f'style="{_BANNER_STYLE}">{html.escape(words)}</div>\n')
+    body = re.search(r"<body\b[^>]*>\n?", text, flags=re.IGNORECASE)
+    at = body.end() if body else 0
+    write_atomic(path, text[:at] + banner + text[at:])
+    return True
+
+
+def _keep_stale(task: Task) -> tuple[list[str], str]:
+    """After a failure (or a failed upstream): forget the record so the task runs next time,
+    and keep the outputs of its last success, marked stale. Returns ``(kept report files,
+    a problem met while doing so)``: nothing of an earlier success is ever deleted."""
+    problem = ""
+    try:
+        cache.clear_record(task.record)
+    except OSError as exc:
+        problem = f"cannot clear the cache record ({exc})"
+    report = task.report
+    kept: list[str] = []
+    for output in task.outputs:
+        if report is None or not output.is_relative_to(report) or not output.is_file():
+            continue
+        if task.spec.html_path and output == Path(task.spec.html_path):
+            try:
+                mark_stale(output, str(task.spec.parameters.get("lang", "zh")))
+            except (OSError, AnalysisError) as exc:
+                problem = problem or f"cannot mark the kept page stale ({exc})"
+        kept.append(str(output))
+    return kept, problem
+
+
+def _read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _write_manifests(graph: Sequence[Task], results: dict[str, TaskResult]) -> list[str]:
+    """Update ``manifest.json`` of each report folder of the run: its ``stale`` list holds
+    the files kept from an earlier success whose task failed or was blocked since (in this
+    run or an earlier one, until it succeeds). Written only when the list changes; returns
+    the problems met (a folder that cannot be written)."""
+    problems = []
+    by_folder: dict[Path, list[Task]] = {}
+    for task in graph:
+        if task.report is not None and task.spec.task_id in results:
+            by_folder.setdefault(task.report, []).append(task)
+    for folder, tasks in by_folder.items():
+        path = folder / REPORT_MANIFEST
+        manifest = _read_manifest(path)
+        old = manifest.get("stale") if isinstance(manifest.get("stale"), list) else []
+        reasons = manifest.get("reasons") if isinstance(manifest.get("reasons"), dict) else {}
+        stale = {str(name): str(reasons.get(name, "")) for name in old}
+        for task in tasks:
+            result = results[task.spec.task_id]
+            names = [o.relative_to(folder).as_posix() for o in task.outputs
+                     if o.is_relative_to(folder)]
+            for name in names:
+                stale.pop(name, None)
+            if result.status in (FAILED, BLOCKED):
+                why = f"{result.status}: {result.message}".strip().rstrip(":")
+                for kept in result.stale:
+                    stale[Path(kept).relative_to(folder).as_posix()] = why
+        stale = {name: why for name, why in sorted(stale.items()) if (folder / name).is_file()}
+        before = {str(name): str(reasons.get(name, "")) for name in old}
+        if stale == before and (stale or not path.exists() or "stale" in manifest):
+            continue  # unchanged: a no-op run writes nothing
+        record = {
+            "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "stale": sorted(stale),
+            "reasons": stale,
+            "note": "files kept from the last successful run of a task whose latest run "
+                    "failed or was blocked; each page among them carries a banner saying so",
+        }
+        try:
+            from analysis.core.io import write_atomic  # pandas: only when something changed
+
+            write_atomic(path, json.dumps(record, ensure_ascii=False, indent=1) + "\n")
+        except (OSError, AnalysisError) as exc:
+            problems.append(f"cannot write {path}: {exc}")
+    return problems
 
 
 def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
@@ -389,13 +533,27 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
     def record_succeeded() -> None:
         while unrecorded:
             task = by_id[unrecorded.pop(0)]
-            _record(task, keys[task.spec.task_id] or _key(task))  # no key yet under --force
+            try:
+                _record(task, keys[task.spec.task_id] or _key(task))  # no key yet under --force
+            except (OSError, AnalysisError) as exc:  # e.g. a folder that cannot be written
+                result = results[task.spec.task_id]
+                result.status, result.message = FAILED, f"cannot record the run: {exc}"
+                progress.note(f"failed  {task.label} — {result.message}")
+
+    def keep_stale(task: Task, result: TaskResult) -> None:
+        kept, problem = _keep_stale(task)
+        result.stale, result.report_dir = kept, str(task.report or "")
+        if problem:
+            result.message = f"{result.message}; {problem}" if result.message else problem
 
     def settle(task: Task, status: str, message: str = "") -> None:
         spec = task.spec
-        results[spec.task_id] = TaskResult(spec.task_id, spec.stage, spec.plan, spec.chapter,
-                                           status, 0.0, message)
-        progress.finished_task(spec.task_id, task.label, status, 0.0, message)
+        result = TaskResult(spec.task_id, spec.stage, spec.plan, spec.chapter, status, 0.0,
+                            message)
+        if status in (FAILED, BLOCKED):
+            keep_stale(task, result)
+        results[spec.task_id] = result
+        progress.finished_task(spec.task_id, task.label, status, 0.0, result.message)
 
     try:
         while waiting or queued or running or unrecorded:
@@ -412,10 +570,13 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
                     bad = [dep for dep, state in zip(task.depends_on, states, strict=True)
                            if state.status in (FAILED, BLOCKED)]
                     if bad:
-                        _forget(task)
                         settle(task, BLOCKED, f"needs {bad[0]}")
                         continue
-                    fresh, key = (False, "") if options.force else _fresh(task)
+                    try:
+                        fresh, key = (False, "") if options.force else _fresh(task)
+                    except (OSError, AnalysisError) as exc:  # an unreadable input or record
+                        settle(task, FAILED, f"cannot check the cache: {exc}")
+                        continue
                     if fresh:
                         settle(task, SKIPPED, "unchanged")
                         continue
@@ -442,13 +603,15 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
                 if result.status == OK:
                     unrecorded.append(task_id)
                 else:
-                    _forget(task)
+                    keep_stale(task, result)
                 results[task_id] = result
                 progress.finished_task(task_id, task.label, result.status, result.seconds,
                                        result.message)
     finally:
         try:
             record_succeeded()  # also when interrupted: what succeeded stays up to date
+            for problem in _write_manifests(graph, results):
+                progress.note(f"error: {problem}")
         finally:
             progress.close()
             executor.close()
@@ -475,6 +638,19 @@ def summary_table(results: Sequence[TaskResult]) -> str:
             lines.append("  ".join("-" * w for w in widths))
     counts = {s: sum(r.status == s for r in results) for s in (OK, SKIPPED, FAILED, BLOCKED)}
     lines.append(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to run")
+    stale: dict[str, list[str]] = {}
+    for r in results:
+        for kept in r.stale:
+            folder = r.report_dir or str(Path(kept).parent)
+            stale.setdefault(folder, []).append(Path(kept).relative_to(folder).as_posix()
+                                                if Path(kept).is_relative_to(folder) else kept)
+    for folder, names in stale.items():
+        shown = sorted(n for n in names if not n.startswith("notebooks/"))
+        notebooks = len(names) - len(shown)
+        if notebooks:
+            shown.append(f"{notebooks} executed notebook{'s' if notebooks > 1 else ''}")
+        lines.append(f"stale: {', '.join(shown)} in {folder} kept from the last successful "
+                     f"run and marked stale (listed in {REPORT_MANIFEST})")
     return "\n".join(lines)
 
 

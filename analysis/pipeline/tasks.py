@@ -4,6 +4,12 @@
 so the same function runs in a local process pool and on a Dask distributed worker. It
 never changes the worker's working directory (papermill's ``cwd`` is not used: every path
 handed to a notebook is absolute).
+
+Every file a task writes is written atomically (:func:`analysis.core.io.write_atomic`: the
+executed notebook at every save papermill makes, the HTML page), so a full disk or a killed
+worker leaves the previous complete file, and an ``OSError`` names the file. A worker of the
+local pool dies with the runner that started it (:func:`prepare_worker`), taking its kernel
+with it.
 """
 
 from __future__ import annotations
@@ -11,7 +17,9 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
+import signal
 import socket
+import sys
 import tempfile
 import threading
 import time
@@ -58,6 +66,10 @@ class TaskResult:
     executed_path: str | None = None
     outputs: list[str] = field(default_factory=list)
     worker: str = ""
+    stale: list[str] = field(default_factory=list)
+    """Outputs of an earlier success kept (marked stale) because this run failed or was blocked."""
+    report_dir: str = ""
+    """The report folder holding :attr:`stale` (its ``manifest.json`` lists them)."""
 
 
 def _resolve(dotted: str) -> Any:
@@ -70,14 +82,111 @@ def _resolve(dotted: str) -> Any:
 PREPARE_DELAY = 1.5
 
 
-def prepare_worker(renderer: str | None) -> None:
-    """Pool initializer: load the HTML renderer in the background while the worker starts.
+#: Seconds between two checks of a worker that its runner is still alive.
+WATCH_INTERVAL = 0.5
 
-    The first report a worker renders would otherwise pay for importing the renderer's
-    module and building its template environment (about a second with nbconvert); a worker
-    mostly waits for its kernel, so it does this meanwhile, once that kernel has started.
-    A renderer function may offer that set-up as its ``prepare`` attribute.
+#: Temporary files and folders of the task a worker is running (removed if it must die).
+_current_temporaries: set[str] = set()
+
+
+def _children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (Linux ``/proc``; empty elsewhere)."""
+    found = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                fields = handle.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        if len(fields) > 1 and fields[1] == str(pid):
+            found.append(int(entry))
+    return found
+
+
+def _die() -> None:
+    """End this worker at once: kill its kernels, remove the running task's temporary files."""
+    for child in _children(os.getpid()):
+        for kill in (os.killpg, os.kill):  # a kernel leads its own process group
+            try:
+                kill(child, signal.SIGKILL)
+                break
+            except OSError:
+                continue
+    for path in list(_current_temporaries):
+        shutil.rmtree(path, ignore_errors=True) if os.path.isdir(path) else \
+            _remove_quietly(path)
+    os._exit(1)
+
+
+def _remove_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
+            return handle.read().rpartition(")")[2].split()[:1] != ["Z"]  # a zombie is dead
+    except OSError:
+        return True
+
+
+def die_with_runner(runner_pid: int | None) -> None:
+    """Make this worker process end (with its kernel) when the runner process ends.
+
+    On Linux the kernel sends the worker SIGTERM when its parent (the pool's fork server,
+    which ends with the runner) dies (``prctl(PR_SET_PDEATHSIG)``); everywhere, a daemon
+    thread checks twice a second that the parent and the runner are still alive. Either
+    way :func:`_die` kills the worker's kernels and removes the running task's temporary
+    files, so a ``kill -9`` of the runner leaves no process behind.
     """
+    parent = os.getppid()
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, lambda *_: _die())
+        if sys.platform.startswith("linux"):
+            try:
+                import ctypes
+
+                ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+            except (OSError, AttributeError):
+                pass
+
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent or (runner_pid and not _alive(runner_pid)):
+                _die()
+            time.sleep(WATCH_INTERVAL)
+
+    if os.getppid() != parent or (runner_pid and not _alive(runner_pid)):
+        _die()  # the runner died before the worker got here
+    threading.Thread(target=watch, name="watch-runner", daemon=True).start()
+
+
+def prepare_worker(renderer: str | None, runner_pid: int | None = None) -> None:
+    """Pool initializer: die with the runner; load the HTML renderer in the background.
+
+    ``runner_pid`` (the process that created the pool) is watched by
+    :func:`die_with_runner`. The first report a worker renders would otherwise pay for
+    importing the renderer's module and building its template environment (about a second
+    with nbconvert); a worker mostly waits for its kernel, so it does this meanwhile, once
+    that kernel has started. A renderer function may offer that set-up as its ``prepare``
+    attribute.
+    """
+    die_with_runner(runner_pid)
     if not renderer:
         return
 
@@ -94,8 +203,39 @@ def prepare_worker(renderer: str | None) -> None:
 
 
 def _replace(source: Path, target: Path) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(source, target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror or str(exc), str(target)) from None
+
+
+class _AtomicNotebookWriter:
+    """papermill's local file handler, with every write of the output notebook atomic.
+
+    papermill rewrites the output notebook after each cell; its own handler truncates the
+    file first, so a full disk left a 0-byte or cut-off notebook. Here each save replaces
+    the previous complete one (without ``fsync``: :func:`run_task` syncs the last save).
+    """
+
+    def __init__(self, local: Any) -> None:
+        self._local = local
+
+    def __getattr__(self, name: str) -> Any:  # read, listdir, pretty_path, cwd
+        return getattr(self._local, name)
+
+    def write(self, buf: str, path: str) -> None:
+        from analysis.core.io import write_atomic
+
+        write_atomic(path, buf, durable=False)
+
+
+def _atomic_notebook_writes() -> None:
+    """Route papermill's writes to absolute local paths through :class:`_AtomicNotebookWriter`."""
+    from papermill.iorw import LocalHandler, papermill_io
+
+    if not any(isinstance(handler, _AtomicNotebookWriter) for _, handler in papermill_io._handlers):
+        papermill_io.register(os.sep, _AtomicNotebookWriter(LocalHandler()))
 
 
 def run_task(spec: TaskSpec) -> TaskResult:
@@ -109,16 +249,29 @@ def run_task(spec: TaskSpec) -> TaskResult:
     """
     started = time.perf_counter()
     executed = Path(spec.executed_path)
-    executed.parent.mkdir(parents=True, exist_ok=True)
     running = executed.with_name(f".{executed.stem}.{os.getpid()}.running.ipynb")
     failed = Path(spec.failed_dir) / executed.name
     worker = f"{socket.gethostname()}:{os.getpid()}"
     outputs = [str(executed)]
-    sockets = tempfile.mkdtemp(prefix="plan-eval-kernel-")
-    ran = False
+    sockets = ""
+    html = Path(spec.html_path) if spec.html_path else None
+    staged_html = html.with_name(f".{html.name}.{os.getpid()}.new") if html else None
+    mine = {str(running), *([str(staged_html)] if staged_html else [])}
+    _current_temporaries.update(mine)
     try:
+        sockets = tempfile.mkdtemp(prefix="plan-eval-kernel-")
+        mine.add(sockets)
+        _current_temporaries.add(sockets)
         import papermill
         from traitlets.config import Config
+
+        from analysis.core.io import write_atomic
+
+        _atomic_notebook_writes()
+        try:
+            executed.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(executed.parent)) from None
 
         papermill.execute_notebook(
             spec.notebook,
@@ -137,35 +290,62 @@ def run_task(spec: TaskSpec) -> TaskResult:
             # process take another ~1.2 s to exit, with nothing left for it to do.
             shutdown_kernel="immediate",
         )
+        try:
+            _sync(running)
+        except OSError as exc:
+            raise OSError(exc.errno, exc.strerror or str(exc), str(executed)) from None
+        if html is not None and staged_html is not None:
+            # Render from the new notebook before replacing anything: a rendering failure
+            # leaves the last good page and its executed notebook as they were.
+            render = _resolve(spec.renderer or "analysis.report:render_notebook_html")
+            try:
+                write_atomic(staged_html, lambda temporary: render(running, temporary,
+                                                                   title=spec.title))
+            except OSError as exc:
+                raise OSError(exc.errno, exc.strerror or str(exc), str(html)) from None
         _replace(running, executed)
-        ran = True
-        if spec.html_path:
-            html = Path(spec.html_path)
-            html.parent.mkdir(parents=True, exist_ok=True)
-            temp_html = html.with_name(f".{html.name}.{os.getpid()}.tmp")
-            _resolve(spec.renderer or "analysis.report:render_notebook_html")(
-                executed, temp_html, title=spec.title
-            )
-            _replace(temp_html, html)
+        if html is not None and staged_html is not None:
+            _replace(staged_html, html)
             outputs.append(str(html))
-        failed.unlink(missing_ok=True)
+        try:
+            failed.unlink(missing_ok=True)  # the notebook of an earlier failure, now fixed
+        except OSError:
+            pass
         return TaskResult(spec.task_id, spec.stage, spec.plan, spec.chapter, OK,
                           time.perf_counter() - started, "", str(executed), outputs, worker)
     except BaseException as exc:  # noqa: B036 - a worker must report, never die silently
         if isinstance(exc, KeyboardInterrupt):
             raise
         kept = None
-        # The notebook as far as it ran: still at its temporary name when papermill failed,
-        # already at its final name when only the HTML rendering failed.
-        candidate = executed if ran else running
-        if candidate.exists():
-            _replace(candidate, failed)
-            kept = str(failed)
+        if isinstance(exc, OSError) and exc.filename == str(running):  # name the real file
+            exc = OSError(exc.errno, exc.strerror, str(executed))
+        message = _describe(exc, spec.timeout)
+        # The notebook as far as it ran (every save of it was complete), with papermill's
+        # error banner above the failing cell.
+        if running.exists():
+            try:
+                _replace(running, failed)
+                kept = str(failed)
+            except OSError as error:
+                message = f"{message} (the failed notebook could not be kept: {error})"
         return TaskResult(spec.task_id, spec.stage, spec.plan, spec.chapter, FAILED,
-                          time.perf_counter() - started, _describe(exc, spec.timeout), kept, [],
-                          worker)
+                          time.perf_counter() - started, message, kept, [], worker)
     finally:
-        shutil.rmtree(sockets, ignore_errors=True)
+        for leftover in (running, staged_html):
+            if leftover is not None:
+                _remove_quietly(str(leftover))
+        if sockets:
+            shutil.rmtree(sockets, ignore_errors=True)
+        _current_temporaries.difference_update(mine)
+
+
+def _sync(path: Path) -> None:
+    """Flush a file to disk (the last save of an executed notebook)."""
+    handle = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(handle)
+    finally:
+        os.close(handle)
 
 
 def _describe(exc: BaseException, timeout: int) -> str:
@@ -196,5 +376,6 @@ def render_plain_html(executed: str | Path, out_html: str | Path, *, title: str 
             text = "".join(text) if isinstance(text, list) else str(text)
             if text:
                 parts.append(f"<pre>{html.escape(text)}</pre>")
-    Path(out_html).write_text("\n".join(parts) + "\n", encoding="utf-8")
-    return Path(out_html)
+    from analysis.core.io import write_atomic
+
+    return write_atomic(out_html, "\n".join(parts) + "\n")
