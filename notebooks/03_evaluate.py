@@ -38,6 +38,8 @@ import pandas as pd
 from IPython.display import display
 
 from analysis.evaluate import grade_tally, method_note, run_evaluation_stage
+from analysis.evaluate.headline import headline
+from analysis.evaluate.labels import GRADE_CODES, MILESTONE_CODES
 
 result = run_evaluation_stage(plan, eval_year, band=band, data_root=data_root or None,
                               publish_to=publish_to or None)
@@ -47,9 +49,11 @@ pd.Series(rule.to_dict(), name="status rule")
 # %%
 # NBVAL_CHECK_OUTPUT
 counts = evaluation["grade"].value_counts()
-print(rule.mode, len(evaluation), " ".join(f"{code}={int(counts.get(code, 0))}" for code in (
-    "achieved", "ahead", "on_track", "lagging", "no_data",
-    "done", "in_progress", "not_started", "no_record")))
+print(rule.mode, len(evaluation), " ".join(
+    f"{code}={int(counts.get(code, 0))}" for code in (*GRADE_CODES, *MILESTONE_CODES)))
+split = headline(evaluation)
+print("gradable", split.gradable, {group: split.count(group) for group in split.groups},
+      split.reasons())
 
 # %% [markdown]
 # ## The rule in words (what every report's method note prints)
@@ -62,7 +66,7 @@ print(method_note(rule, "zh"))
 
 # %%
 tally = grade_tally(evaluation, by="chapter")
-tally.pivot_table(index="chapter", columns="label_zh", values="count", aggfunc="sum", fill_value=0)
+tally.pivot_table(index="chapter", columns="code", values="count", aggfunc="sum", fill_value=0)
 
 # %% [markdown]
 # ## Every graded target (filter or sort this table to inspect a grade)
@@ -71,4 +75,5 @@ tally.pivot_table(index="chapter", columns="label_zh", values="count", aggfunc="
 with pd.option_context("display.max_rows", None, "display.max_columns", None):
     display(evaluation[["key", "chapter", "name_zh", "baseline", "midterm_target", "final_target",
                         "comparator", "actual", "actual_year", "progress", "expected_progress",
-                        "grade_zh", "outlook_zh", "probability_met", "note"]])
+                        "planned", "deviation", "grade_zh", "outlook_zh", "probability_met",
+                        "wording", "note", "driver_zh"]])

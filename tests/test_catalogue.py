@@ -145,7 +145,7 @@ PROSE = [
     ("s3.4.1.university_feeder_schools", "senior_general", "count", "level", 6, "eq", 2025),
     ("s3.4.3.provincial_model_high_schools", "senior_general", "count", "level", 2, "eq", 2025),
     ("s3.4.3.jiangmen_reform_high_schools", "senior_general", "count", "level", 4, "eq", 2025),
-    ("s3.5.1.vocational_enrolment", "vocational", "enrolment", "level", 5500, "approx", 2025),
+    ("s3.5.1.vocational_enrolment", "vocational", "enrolment", "scale", 5500, "approx", 2025),
     ("sP10.vocational_education_group", "vocational", "count", "level", 1, "eq", 2025),
     ("s3.6.3.disabled_enrolment", "special", "disabled_enrolment_rate", "level", 0.97, "eq", 2025),
     ("s3.6.3.town_resource_centres", "special", "coverage", "level", 1.0, "eq", 2025),

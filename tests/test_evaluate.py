@@ -446,8 +446,9 @@ def test_milestone_rows_and_count_targets_from_the_log():
     ])
     out = evaluate_plan(targets, None, rule_at(2023), milestones=log)
     charter, sport = out.iloc[0], out.iloc[1]
-    assert charter["grade"] == "in_progress" and charter["grade_zh"] == "推进中"
-    assert "已到期限（2022年）但未完成" in charter["note"]  # due 2022, not done by 2023
+    # due 2022, only "in progress" by 2023: a missed deadline (未按期完成), not 推进中
+    assert charter["grade"] == "overdue" and charter["grade_zh"] == "未按期完成"
+    assert "期限为2022年" in charter["note"] and charter["outlook"] == "closed"
     # actual 9 (2022 entry; the 2024 entry is after the evaluation year); p = 9 / 20 = 0.45
     assert sport["actual"] == 9 and sport["actual_year"] == 2022
     assert sport["progress"] == pytest.approx(0.45)

@@ -13,7 +13,11 @@ Expected grades are worked out by hand from the fixture and the status rule (tim
 * chapter 4: expenditure 100000, 110000, 105000, 120000 breaks 逐年只增不减 in 2022 → lagging;
   per-pupil 10000…11500 rises every year → on track; charters done in 2022 → done.
 
-Chapter 2 thus has 4 of 5 gradable targets on track or better: 80 % ≥ τ = 60 %.
+Chapter 2 thus has 6 targets: 5 gradable, 4 at or beyond expected progress (met), 1 behind,
+1 ungraded (no actual) — 4/5 ≥ half: "时间过半、任务过半". The whole plan has 12 targets: met 8
+(chapter 2's four, the per-pupil rule, fitness, the P1 bases in progress, charters done),
+behind 2 (public share, expenditure rule), ungraded 2 (junior enrolment, no actual; the
+kindergarten charter, no record): 8 + 2 + 2 = 12.
 """
 
 from __future__ import annotations
@@ -100,17 +104,41 @@ def test_chapter_2_grades_match_hand_calculation(data_root):
         "t2.junior.bachelor": "on_track", "t2.junior.enrolment": "no_data",
     }
     assert report.tally_text(ctx.chapter_rows()).startswith(
-        "achieved=1 ahead=1 on_track=2 lagging=1 no_data=1")
+        "achieved=1 ahead=1 on_track=2 lagging=1 overdue=0 as_planned=0 above_plan=0 "
+        "below_plan=0 no_data=1")
 
 
-def test_headline_compares_share_on_track_with_time_progress():
-    frame = pd.DataFrame({"grade": ["achieved", "on_track", "lagging", "lagging", "no_data"]})
-    # 2 of 4 gradable = 50 % < τ 60 %: behind; the no-data row does not count.
-    assert report.headline(frame, 0.6, "zh").startswith("任务进度落后于时间进度")
-    assert "50%" in report.headline(frame, 0.6, "zh")
-    assert report.headline(frame, 0.4, "zh").startswith("时间过半、任务过半")
-    assert report.headline(frame, 0.4, "en").startswith("On schedule")
-    assert "2/4" in report.headline(frame, 1.0, "zh", final=True)
+def test_headline_counts_add_up_and_name_every_target():
+    from analysis.evaluate.rule import StatusRule
+
+    frame = pd.DataFrame({
+        "key": list("abcdefgh"), "name_zh": list("ABCDEFGH"), "name_en": list("ABCDEFGH"),
+        "level": ["all"] * 8, "is_final": [False] * 8,
+        "attribute": ["预期性", "预期性", "预期性", "约束性", "预期性", "预期性", "预期性", "预期性"],
+        "wording": [""] * 8,
+        "grade": ["achieved", "on_track", "lagging", "overdue", "above_plan", "no_data",
+                  "no_record", "in_progress"],
+        "reason": ["", "", "", "", "", "no_actual", "no_log", ""],
+    })
+    rule = StatusRule(base_year=2020, midterm_year=2023, target_year=2025, eval_year=2023)
+    text = report.headline_text(frame, rule, "zh")
+    # 8 targets: met 3 (a, b, h), behind 2 (c, d), deviating 1 (e), ungraded 2 (f, g);
+    # gradable 6, met 3/6 = half → on schedule
+    assert "本章共8项目标，其中可评估6项" in text
+    assert "达到或超过预期进度3项、滞后于预期进度或未按期完成2项、规模偏离规划预期1项" in text
+    assert "另有2项暂无法评估（缺少实际数据1项、缺少进展记录1项）" in text
+    assert text.endswith("总体实现“时间过半、任务过半”。")
+    lines = report.headline_lists(frame, rule, "zh")
+    # the binding overdue target d is listed before the lagging c
+    assert lines[1].startswith("滞后于预期进度或未按期完成（2项）：D（全市合计，未按期完成）、C")
+    behind = frame.assign(grade=["achieved", "lagging", "lagging", "overdue", "above_plan",
+                                 "no_data", "no_record", "lagging"])
+    assert "尚未实现“时间过半、任务过半”" in report.headline_text(behind, rule, "zh")  # 1/6
+    final = StatusRule(base_year=2020, midterm_year=2023, target_year=2025, eval_year=2025)
+    assert report.headline_text(frame, final, "zh").startswith("规划期满。")
+    assert "已完成或基本完成3项" in report.headline_text(frame, final, "zh")
+    english = report.headline_text(frame, rule, "en")
+    assert "6 of them gradable" in english and ". 2 more cannot be graded" in english
 
 
 def test_chapter_2_sections_in_chinese(data_root, plotting_ready):
@@ -125,10 +153,13 @@ def test_chapter_2_sections_in_chinese(data_root, plotting_ready):
         assert heading in text
     assert "中期评估" in text
     assert "示意数据" in text  # illustrative-data banner
-    assert "时间过半、任务过半" in text and "80%" in text and "4/5" in text
-    # the table row of the kindergartens: baseline, mid-term, actual (year), final, p / e
-    assert re.search(r"幼儿园总数（所） .*100 .*106 .*109（2023年） .*≥110 .*90% / 60% .*快于预期",
-                     text)
+    assert "本章共6项目标，其中可评估5项：达到或超过预期进度4项、滞后于预期进度或未按期完成1项" in text
+    assert "另有1项暂无法评估（缺少实际数据1项）" in text and "总体实现“时间过半、任务过半”" in text
+    # the lagging item cites the expected progress its grade used (50 %), not τ alone
+    assert "完成进度30%，低于预期进度50%（时间进度60%）" in text
+    # the table row of the kindergartens: baseline, mid-term, actual (year), the final target
+    # exactly as the plan printed it (110, not ≥110), p / e
+    assert re.search(r"幼儿园总数（所） .*100 .*106 .*109（2023年） 110 90% / 60% 快于预期", text)
     assert "43%（2023年）" in text and "30% / 50%" in text and "滞后" in text
     assert "92.85%" in text
     # QA finding with its file / sheet / cell; the plan inconsistency
@@ -239,8 +270,9 @@ def test_summary_sections_and_evaluation_csv(data_root, tmp_path, plotting_ready
                     report.metadata_section(ctx)])
     text = text_of(page)
     assert "总报告" in text and "示意数据" in text
-    # whole plan: 9 graded rows, 8 gradable, 6 on track or better = 75 %
-    assert "75%" in text and "6/8" in text
+    # whole plan (see the module docstring): 12 targets, 10 gradable, met 8, behind 2
+    assert "全规划共12项目标，其中可评估10项：达到或超过预期进度8项、滞后于预期进度或未按期完成2项" in text
+    assert "另有2项暂无法评估（缺少实际数据1项、缺少进展记录1项）" in text
     for n in (1, 2, 3, 4):
         assert f'href="chapter_{n}.html"' in page
     english_links = report.chapter_links_section(context(data_root, None, lang="en"))

@@ -8,9 +8,11 @@ contradiction a reader of the plan should know about and ``info`` for a fact wor
 
 The rules are generic; none names a particular plan, key or indicator:
 
-``target_conflict`` / ``target_duplicate``
+``target_conflict`` / ``target_duplicate`` / ``target_strictness``
     the same (indicator, level, deadline, measure) given a final value in two places; values
-    differing beyond the ≈ tolerance (:data:`APPROX_TOLERANCE` for 左右/约) are a conflict.
+    differing beyond the ≈ tolerance (:data:`APPROX_TOLERANCE` for 左右/约) are a conflict;
+    the same value printed strictly in one place and inclusively in the other (大于92% and
+    92%以上) is flagged because an actual of exactly 92 % grades differently.
 ``history_conflict``
     two history rows giving one (indicator, level, year) different values.
 ``share_reconciles`` / ``share_mismatch``
@@ -51,7 +53,7 @@ COLUMNS = ["check", "severity", "message_zh", "message_en", "keys", "values"]
 SHARE_TOLERANCE = 0.001
 """A quoted share reconciles with part/total within 0.1 percentage point (rounding, dates)."""
 
-SUBJECT_INDICATORS = frozenset({"count", "coverage", "milestone", "projects_completed"})
+SUBJECT_INDICATORS = vocab.GENERIC_INDICATORS
 """Indicators whose meaning depends on what the target names; matched by key subject."""
 
 _COUNT_UNITS = frozenset({"persons", "schools", "classes", "places", "projects", "units"})
@@ -199,6 +201,16 @@ def _compare_targets(a: pd.Series, b: pd.Series, year: int, tolerance: float) ->
     values = [f"{a['key']}={a['final_text']}", f"{b['key']}={b['final_text']}"]
     where = f"{a['final_text']}（{a['source']}）与 {b['final_text']}（{b['source']}）"
     where_en = f"{a['final_text']} ({a['source']}) and {b['final_text']} ({b['source']})"
+    if _close(va, vb) and {ca, cb} in ({"gt", "ge"}, {"lt", "le"}):
+        return _finding(
+            "target_strictness", "warning",
+            f"{_name(a)}（{year}年）在两处写法不同：{where}；实际值恰好等于{fmt(va, unit)}时，"
+            "按“大于/小于”的严格含义判为未达到，按“以上/以下”判为达到，两处评级会不同。",
+            f"{_name_en(a)} ({year}) is printed in two forms: {where_en}; an actual of exactly "
+            f"{fmt(va, unit)} is not met under the strict form and met under the other, so the "
+            "two grade differently.",
+            [a["key"], b["key"]], values,
+        )
     approx = "approx" in (ca, cb)
     difference = abs(va - vb)
     relative = difference / max(abs(va), abs(vb)) if max(abs(va), abs(vb)) else 0.0

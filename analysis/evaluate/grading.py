@@ -14,9 +14,23 @@ from analysis.core.comparators import (
     resolve_comparator,
 )
 from analysis.core.formatting import format_number
-from analysis.evaluate.rule import DEFAULT_BAND, check_band, expected_progress, time_progress
+from analysis.evaluate.rule import (
+    DEFAULT_BAND,
+    SCALE_TOLERANCE,
+    check_band,
+    expected_progress,
+    time_progress,
+)
 
 BINDING = "约束性"
+
+_STRICT_WORDS = {"gt": ("大于", "more than"), "lt": ("小于", "less than")}
+_INCLUSIVE_WORDS = {"gt": ("以上", "or more"), "lt": ("以下", "or less")}
+
+
+def is_binding(attribute: object, wording: object = "") -> bool:
+    """A target binds at its deadline when the plan marks it 约束性 or words it firmly (确保)."""
+    return _text(attribute) == BINDING or _text(wording) == "firm"
 
 # --------------------------------------------------------------------------------------------
 # One target
@@ -33,6 +47,8 @@ class Grade:
     comparator: str = ""
     is_final: bool = False
     maintain: bool = False
+    planned: float = float("nan")
+    deviation: float = float("nan")
     notes_zh: list[str] = field(default_factory=list)
     notes_en: list[str] = field(default_factory=list)
 
@@ -59,6 +75,7 @@ def grade_target(
     attribute: str | None = None,
     tolerance: float = APPROX_TOLERANCE,
     unit: str | None = None,
+    wording: str | None = None,
 ) -> Grade:
     """Grade one numeric target; ``target_year`` is the target's own deadline.
 
@@ -71,7 +88,10 @@ def grade_target(
     4. no baseline → ``no_data`` (before the deadline) / ``lagging`` (at it);
     5. p ≥ e + band → ``ahead``; p ≥ e − band, or the printed mid-term value met in the
        mid-term year → ``on_track``; else ``lagging``; at the deadline e = 1 and a binding
-       (约束性) target that is not met is ``lagging``.
+       target (约束性, or worded firmly: 确保) that is not met is ``lagging``.
+
+    An actual exactly on a strict threshold (92.00 % against 大于92%) is not met, and the
+    grade says so in a note.
 
     ``unit`` only affects how numbers are written in the notes (``fraction`` → percent).
     """
@@ -93,6 +113,14 @@ def grade_target(
         grade.note("缺少实际值", "no actual value")
         return grade
     met = meets(actual, final_value, comparator, tolerance=tolerance)
+    if comparator in _STRICT_WORDS and not met and meets(actual, final_value, "ge" if
+                                                         comparator == "gt" else "le"):
+        shown = format_number(final_value, unit)
+        strict, inclusive = _STRICT_WORDS[comparator], _INCLUSIVE_WORDS[comparator]
+        grade.note(f"实际值恰为{shown}：按“{strict[0]}{shown}”的严格含义未达到"
+                   f"（若规划写作“{shown}{inclusive[0]}”则为已达到）",
+                   f"the actual is exactly {shown}: not met under the strict reading of "
+                   f"'{strict[1]} {shown}' (it would be met as '{shown} {inclusive[1]}')")
     if baseline is not None and meets(baseline, final_value, comparator, tolerance=tolerance):
         grade.maintain = True
         if met:
@@ -112,7 +140,7 @@ def grade_target(
             else:
                 grade.note("基期已达到目标，但未能保持", "target met at baseline but no longer held")
         return grade
-    binding = _text(attribute) == BINDING
+    binding = is_binding(attribute, wording)
     if baseline is not None and not math.isclose(
         final_value, baseline, rel_tol=1e-12, abs_tol=1e-15
     ):
@@ -173,3 +201,43 @@ def grade_target(
     return grade
 
 
+
+
+def grade_scale(
+    *,
+    actual: float | None,
+    planned: float | None,
+    tolerance: float = SCALE_TOLERANCE,
+    tau: float,
+    is_final: bool,
+    unit: str | None = None,
+) -> Grade:
+    """Grade a scale target (a size the plan projects) by its deviation from the planned path.
+
+    d = (actual − planned) / planned; |d| ≤ tolerance → ``as_planned`` (基本符合预期),
+    d > tolerance → ``above_plan`` (高于预期), d < −tolerance → ``below_plan`` (低于预期); no
+    actual or no planned value → ``no_data``. Never lagging or achieved for a size alone.
+    """
+    actual, planned = _num(actual), _num(planned)
+    grade = Grade("no_data", tau, is_final=is_final, comparator="approx")
+    if actual is None:
+        grade.note("缺少实际值", "no actual value")
+        return grade
+    if planned is None or planned == 0:
+        grade.note("规划路径未知（缺少基期值或中期值），无法计算偏离",
+                   "the planned path is unknown (no baseline or mid-term value)")
+        return grade
+    grade.planned = planned
+    grade.deviation = (actual - planned) / abs(planned)
+    d = grade.deviation
+    shown, gap = format_number(planned, unit), format_number(abs(d), "fraction", decimals=1)
+    if abs(d) <= tolerance * (1 + 1e-9):
+        grade.code = "as_planned"
+        grade.note(f"与规划预期规模{shown}相差{gap}，在±{format_number(tolerance, 'fraction')}以内",
+                   f"{gap} from the planned size {shown}, within "
+                   f"±{format_number(tolerance, 'fraction')}")
+    else:
+        grade.code = "above_plan" if d > 0 else "below_plan"
+        grade.note(f"较规划预期规模{shown}{'高' if d > 0 else '低'}{gap}",
+                   f"{gap} {'above' if d > 0 else 'below'} the planned size {shown}")
+    return grade

@@ -14,8 +14,21 @@ from analysis.core.errors import AnalysisError
 
 GRADES_FILE: Path = Path(__file__).resolve().parent / "resources" / "grades.csv"
 
-GRADE_CODES: tuple[str, ...] = ("achieved", "ahead", "on_track", "lagging", "no_data")
-OUTLOOK_CODES: tuple[str, ...] = ("likely", "at_risk", "unlikely", "unknown")
+GRADE_CODES: tuple[str, ...] = (
+    "achieved", "ahead", "on_track", "lagging", "overdue", "as_planned", "above_plan",
+    "below_plan", "no_data",
+)
+SCALE_CODES: tuple[str, ...] = ("as_planned", "above_plan", "below_plan")
+"""Grades of a scale target (a size the plan projects), judged by deviation, not progress."""
+OUTLOOK_CODES: tuple[str, ...] = (
+    "likely", "at_risk", "unlikely", "unknown", "projected_above", "projected_within",
+    "projected_below", "closed",
+)
+REASON_CODES: tuple[str, ...] = ("no_actual", "no_baseline", "no_value", "no_log")
+"""Why a target has no grade (the evaluation's ``reason`` column)."""
+GROUPS: tuple[str, ...] = ("met", "behind", "deviating", "ungraded")
+"""Headline groups (docs/status_rule.md): at or beyond expected progress, behind it, a scale
+away from the plan, and targets that cannot be graded."""
 MILESTONE_CODES: tuple[str, ...] = ("done", "in_progress", "not_started", "no_record")
 # --------------------------------------------------------------------------------------------
 # Labels
@@ -47,6 +60,15 @@ def _label(code: str, lang: str, final: bool, family: str | None) -> str:
     return str(row[column])
 
 
+def grade_group(code: str) -> str:
+    """The headline group of a grade or milestone code (``met``, ``behind``, ``deviating``,
+    ``ungraded``), from the label table."""
+    row = _label_index().get(str(code))
+    if row is None or row["family"] not in ("grade", "milestone"):
+        raise AnalysisError("unknown status code", file=GRADES_FILE, column="code", text=code)
+    return str(row["group"])
+
+
 def grade_label(code: str, lang: str = "zh", final: bool = False) -> str:
     """The label of a grade code (or of a milestone code, which milestone rows carry as grade).
 
@@ -58,6 +80,11 @@ def grade_label(code: str, lang: str = "zh", final: bool = False) -> str:
 def outlook_label(code: str, lang: str = "zh") -> str:
     """The label of an outlook code (``likely`` 预计能完成 …)."""
     return _label(code, lang, False, "outlook")
+
+
+def reason_label(code: str, lang: str = "zh") -> str:
+    """Why a target has no grade, in words (``no_baseline`` 缺少基期值 …)."""
+    return _label(code, lang, False, "reason")
 
 
 def milestone_label(code: str, lang: str = "zh") -> str:

@@ -30,10 +30,35 @@ _NOTE_PARTS: dict[str, dict[str, str]] = {
             "为“{on_track}”；低于应达进度{band_pts}个百分点以上、基期达标但未能保持、或“逐年只增不减”"
             "等要求有年份未达到的，为“{lagging}”；缺少实际值的为“{no_data}”。"
         ),
+        "scale": (
+            "在校生、在园幼儿数等规划预测的规模指标，不按完成进度判定，而是比较实际值与规划路径"
+            "（有中期值的取中期值，否则取基期值至目标值的连线）上的预期规模：偏离在±{scale_pct}%以内为"
+            "“{as_planned}”，超出的为“{above_plan}”或“{below_plan}”，并列出招生数、对应年龄段出生人口等"
+            "数据所示的原因。"
+        ),
+        "scale_final": (
+            "在校生、在园幼儿数等规划预测的规模指标，比较实际值与规划目标规模：偏离在±{scale_pct}%以内为"
+            "“{as_planned}”，超出的为“{above_plan}”或“{below_plan}”，并列出招生数、对应年龄段出生人口等"
+            "数据所示的原因。"
+        ),
+        "headline_final": (
+            "总体判断：“{achieved}”“{ahead}”“{on_track}”、规模指标“{as_planned}”及已完成的里程碑计为"
+            "已完成或基本完成；可评估目标中过半的，为规划目标总体完成；缺少数据或记录的目标单列并说明原因，"
+            "不计入可评估目标。"
+        ),
+        "deadlines": (
+            "有明确期限的事项（如“2022年底前完成”）到期未完成或未达到的，为“{overdue}”，列入存在问题。"
+            "以“确保”表述的目标视同约束性指标，以“力争”“努力实现”表述的目标注明为力争目标。"
+        ),
+        "headline": (
+            "总体判断：“{achieved}”“{ahead}”“{on_track}”、规模指标“{as_planned}”及推进中、已完成的里程碑计为"
+            "达到或超过预期进度；可评估目标中过半达到的，为“时间过半、任务过半”；缺少数据或记录的目标"
+            "单列并说明原因，不计入可评估目标。"
+        ),
         "grades_final": (
             "终期判定：到期达到目标（基期已达标的须保持至今，“逐年只增不减”等要求须逐年符合）为"
             "“{achieved}”；未达到但指标进度不低于{floor_pct}%的预期性指标为“{on_track}”；"
-            "其余为“{lagging}”，约束性指标未达到目标一律为“{lagging}”；“左右”类目标超出目标区间且"
+            "其余为“{lagging}”，约束性指标及以“确保”表述的目标未达到一律为“{lagging}”；“左右”类目标超出目标区间且"
             "指标进度达{ceil_pct}%及以上的为“{ahead}”；缺少实际值的为“{no_data}”。"
         ),
         "reading": (
@@ -70,11 +95,41 @@ _NOTE_PARTS: dict[str, dict[str, str]] = {
             "below, a held level lost, or a year-by-year rule such as 逐年只增不减 broken — "
             "'{lagging}'; no actual value — '{no_data}'. "
         ),
+        "scale": (
+            "Sizes the plan projects (enrolment, children in kindergartens) are not graded by "
+            "progress: the actual is compared with the planned size on the plan's path (the "
+            "mid-term value where printed, else the line from baseline to target): within "
+            "±{scale_pct}% — '{as_planned}'; beyond — '{above_plan}' or '{below_plan}', with the "
+            "drivers the data show (entrants, births of the enrolled ages). "
+        ),
+        "scale_final": (
+            "Sizes the plan projects (enrolment, children in kindergartens) are compared with the "
+            "planned size: within ±{scale_pct}% — '{as_planned}'; beyond — '{above_plan}' or "
+            "'{below_plan}', with the drivers the data show (entrants, births of the enrolled "
+            "ages). "
+        ),
+        "headline_final": (
+            "The headline counts '{achieved}', '{ahead}', '{on_track}', '{as_planned}' and "
+            "milestones done as met or largely met; the plan's targets are met overall when at "
+            "least half the gradable targets are; targets without data or record are listed "
+            "apart with the reason and not counted as gradable. "
+        ),
+        "deadlines": (
+            "A dated commitment (e.g. by the end of 2022) not done or not met by its deadline is "
+            "'{overdue}' and listed among the problems. Targets worded 确保 (ensure) bind like "
+            "binding targets; those worded 力争 / 努力实现 (strive) are marked as aspirational. "
+        ),
+        "headline": (
+            "The headline counts '{achieved}', '{ahead}', '{on_track}', '{as_planned}' and "
+            "milestones done or in progress as at or beyond expected progress; the plan is on "
+            "schedule when at least half the gradable targets are; targets without data or "
+            "record are listed apart with the reason and not counted as gradable. "
+        ),
         "grades_final": (
             "Final grades: target met by its deadline (a level met at baseline still held, a "
             "year-by-year rule kept every year) — '{achieved}'; an expected (预期性) target not "
             "met but with progress of at least {floor_pct}% — '{on_track}'; otherwise, and "
-            "always for a binding (约束性) target not met — '{lagging}'; an approximate (左右) "
+            "always for a binding (约束性, or worded 确保) target not met — '{lagging}'; an approximate (左右) "
             "target overshot, with progress of {ceil_pct}% or more — '{ahead}'; no actual value — "
             "'{no_data}'. "
         ),
@@ -113,8 +168,11 @@ def method_note(rule: StatusRule, lang: str = "zh") -> str:
         raise AnalysisError("unknown label language (use zh or en)", column="lang", text=lang)
     parts = _NOTE_PARTS[lang]
     order = (
-        ("intro", "grades_final", "reading", "milestones") if rule.final
-        else ("intro", "path", "grades", "reading", "final_words", "outlook", "milestones")
+        ("intro", "grades_final", "scale_final", "deadlines", "reading", "headline_final",
+         "milestones")
+        if rule.final
+        else ("intro", "path", "grades", "scale", "deadlines", "reading", "headline",
+              "final_words", "outlook", "milestones")
     )
     labels = {code: grade_label(code, lang, final=rule.final) for code in GRADE_CODES}
     values = {
@@ -122,7 +180,8 @@ def method_note(rule: StatusRule, lang: str = "zh") -> str:
         "midterm_year": rule.midterm_year, "target_year": rule.target_year,
         "band_pts": f"{rule.band * 100:g}", "floor_pct": f"{(1 - rule.band) * 100:g}",
         "ceil_pct": f"{(1 + rule.band) * 100:g}",
-        "tol_pct": f"{rule.tolerance * 100:g}", "likely_p": f"{rule.outlook_likely:g}",
+        "tol_pct": f"{rule.tolerance * 100:g}", "scale_pct": f"{rule.scale_tolerance * 100:g}",
+        "likely_p": f"{rule.outlook_likely:g}",
         "risk_p": f"{rule.outlook_at_risk:g}",
         **labels,
     }

@@ -25,6 +25,10 @@ DEFAULT_BAND: float = 0.05
 BAND_LIMIT: float = 0.5
 """A band must lie in [0, BAND_LIMIT): a wider band would make 快于预期 and 滞后 overlap."""
 
+SCALE_TOLERANCE: float = 0.05
+"""Relative deviation from the planned path within which a scale target (enrolment the plan
+projects) is 基本符合预期; beyond it the grade is 高于预期 / 低于预期."""
+
 OUTLOOK_LIKELY: float = 0.8
 """Probability of meeting the final target at or above which the outlook is ``likely``."""
 
@@ -71,6 +75,7 @@ class StatusRule:
     eval_year: int
     band: float = DEFAULT_BAND
     tolerance: float = APPROX_TOLERANCE
+    scale_tolerance: float = SCALE_TOLERANCE
     outlook_likely: float = OUTLOOK_LIKELY
     outlook_at_risk: float = OUTLOOK_AT_RISK
 
@@ -91,6 +96,7 @@ class StatusRule:
                 column="eval_year", text=year)
         check_band(self.band)
         _fraction(self.tolerance, "tolerance", 0.0, 0.5)
+        _fraction(self.scale_tolerance, "scale_tolerance", 0.0, 0.5)
         likely = _fraction(self.outlook_likely, "outlook_likely", 0.0, 1.0, closed=True)
         risk = _fraction(self.outlook_at_risk, "outlook_at_risk", 0.0, 1.0, closed=True)
         if risk > likely:
@@ -206,13 +212,49 @@ def expected_progress(
         return 1.0
     if eval_year <= base_year:
         return 0.0
-    if eval_year <= midterm_year:
-        share = (eval_year - base_year) / (midterm_year - base_year)
-        path = baseline + (midterm - baseline) * share
-    else:
-        share = (eval_year - midterm_year) / (target_year - midterm_year)
-        path = midterm + (final - midterm) * share
-    return (path - baseline) / (final - baseline)
+    path = planned_value(baseline=baseline, final=final, base_year=base_year,
+                         target_year=target_year, eval_year=eval_year, midterm=midterm,
+                         midterm_year=midterm_year)
+    return (path - baseline) / (final - baseline)  # type: ignore[operator]
+
+
+def planned_value(
+    *,
+    baseline: float | None,
+    final: float | None,
+    base_year: int,
+    target_year: int,
+    eval_year: int,
+    midterm: float | None = None,
+    midterm_year: int | None = None,
+) -> float | None:
+    """The value the plan's path gives for ``eval_year``; None when the path is not known.
+
+    The path runs linearly from (base_year, baseline) through (midterm_year, midterm) when
+    the plan prints a mid-term value, to (target_year, final). Without a baseline only the
+    printed points and the stretch between them are known.
+
+    >>> planned_value(baseline=100, final=200, base_year=2020, target_year=2025, eval_year=2023)
+    160.0
+    """
+    points: list[tuple[int, float]] = []
+    if baseline is not None:
+        points.append((int(base_year), float(baseline)))
+    if midterm is not None and midterm_year is not None and \
+            int(base_year) < int(midterm_year) < int(target_year):
+        points.append((int(midterm_year), float(midterm)))
+    if final is not None:
+        points.append((int(target_year), float(final)))
+    year = int(eval_year)
+    for (y0, v0), (y1, v1) in zip(points, points[1:], strict=False):
+        if y0 <= year <= y1:
+            return v0 + (v1 - v0) * (year - y0) / (y1 - y0)
+    exact = [v for y, v in points if y == year]
+    if exact:
+        return exact[0]
+    if points and year >= points[-1][0] and points[-1][0] == int(target_year):
+        return points[-1][1]
+    return None
 
 
 def outlook_from_probability(

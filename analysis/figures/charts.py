@@ -45,6 +45,10 @@ GRADE_COLOURS: dict[str, str] = {
     "ahead": "#4dac26",
     "on_track": "#b8e186",
     "lagging": "#d7301f",
+    "overdue": "#8b0000",
+    "as_planned": "#b8e186",
+    "above_plan": "#80cdc1",
+    "below_plan": "#dfc27d",
     "no_data": "#bdbdbd",
     "done": "#1a7f37",
     "in_progress": "#b8e186",
@@ -54,12 +58,12 @@ GRADE_COLOURS: dict[str, str] = {
     "at_risk": "#fdae61",
     "unlikely": "#d7301f",
     "unknown": "#bdbdbd",
+    "projected_within": "#b8e186",
+    "projected_above": "#80cdc1",
+    "projected_below": "#dfc27d",
+    "closed": "#e0e0e0",
 }
-#: Grade codes in display order (best first).
-GRADE_ORDER: tuple[str, ...] = ("achieved", "ahead", "on_track", "lagging", "no_data")
-MILESTONE_ORDER: tuple[str, ...] = ("done", "in_progress", "not_started", "no_record")
-OUTLOOK_ORDER: tuple[str, ...] = ("likely", "at_risk", "unlikely", "unknown")
-_DARK_BACKGROUNDS = {"achieved", "ahead", "lagging", "done", "not_started", "unlikely"}
+_DARK_BACKGROUNDS = {"achieved", "ahead", "lagging", "overdue", "done", "not_started", "unlikely"}
 
 OBSERVED_COLOUR = "#222222"
 PROJECTION_COLOUR = "#2b6cb0"

@@ -11,9 +11,11 @@ For a target on (indicator, level) due in year Y:
 Comparators follow the evaluation's reading (:func:`analysis.evaluate.resolve_comparator`):
 ``eq`` (a plain number) means at least for higher-is-better indicators, at most for
 lower-is-better ones and approximately (±2 % relative) for neutral ones such as enrolment;
-``approx`` is ±2 % of the threshold. ``gt``/``lt`` equal ``ge``/``le`` for a continuous outcome.
+``approx`` is ±2 % of the threshold. For a projected (continuous) outcome ``gt``/``lt`` equal
+``ge``/``le``; an observed value is judged by :func:`analysis.core.comparators.meets`, the
+grade's own reading, so 92.00 % against 大于92% has probability 0, as its grade says.
 
-Measures: ``level`` compares the value; ``increase`` adds the target to the base-year value
+Measures: ``level`` compares the value (``scale`` too: its mean and fan give the outlook); ``increase`` adds the target to the base-year value
 (observed, else the catalogue's baseline); ``cumulative`` sums the yearly flows after the base
 year (observed, then projected means), with the projected years' spreads added as if fully
 correlated (a conservative, wider band) and a normal distribution on the original scale.
@@ -28,7 +30,7 @@ import pandas as pd
 
 from analysis.core import vocab
 from analysis.core.cells import cell_text as _text
-from analysis.core.comparators import APPROX_TOLERANCE, resolve_comparator
+from analysis.core.comparators import APPROX_TOLERANCE, meets, resolve_comparator
 from analysis.models.core import t_cdf, t_quantile, to_scale
 
 ATTAINMENT_COLUMNS = [
@@ -67,7 +69,10 @@ def probability_met(
 
 
 def _observed_met(value: float, threshold: float, comparator: str) -> float:
-    return probability_met(value, 0.0, np.inf, "identity", threshold, comparator)
+    """1 or 0: an observed value judged exactly as the grade judges it (strict 大于 too)."""
+    if not np.isfinite(value) or not np.isfinite(threshold):
+        return np.nan
+    return float(meets(value, threshold, comparator))
 
 
 def target_attainment(
@@ -97,7 +102,7 @@ def target_attainment(
     for t in targets.itertuples(index=False):
         rec = t._asdict()
         measure = _text(rec.get("measure")) or "level"
-        if measure not in ("level", "increase", "cumulative"):
+        if measure not in ("level", "scale", "increase", "cumulative"):
             continue
         ind, lev = _text(rec.get("indicator")), _text(rec.get("level"))
         direction = _text(rec.get("direction")) or vocab.direction(ind)
@@ -118,7 +123,8 @@ def target_attainment(
                 rows.append({**base, "threshold": float(value), "method": "no_data",
                              "note": "no data for this indicator and level"})
                 continue
-            rows.append({**base, **_one(series, float(value), comparator, measure, year,
+            reading = "level" if measure == "scale" else measure  # a scale is a level projected
+            rows.append({**base, **_one(series, float(value), comparator, reading, year,
                                         int(years["base_year"]), rec.get("baseline_value")),
                          "method_used": used.get((ind, lev), "")})
     frame = pd.DataFrame(rows)

@@ -18,7 +18,7 @@ from analysis.report.html import esc, grade_badge
 from analysis.report.indicators import indicators_section
 from analysis.report.method import method_note
 from analysis.report.outlook import outlook_section
-from analysis.report.overall import headline, overall_section, tally_text
+from analysis.report.overall import headline_lists, headline_text, overall_section, tally_text
 from analysis.report.page import page_header
 from analysis.report.plan_labels import eval_kind
 from analysis.report.problems import problems_section
@@ -34,7 +34,7 @@ from analysis.report.tasks import tasks_section
 
 __all__ = [
     "ReportContext", "chapter_links_section", "esc", "eval_kind", "fmt_number", "fmt_share",
-    "fmt_target", "grade_badge", "headline", "heatmap_section", "indicators_section",
+    "fmt_target", "grade_badge", "headline_lists", "headline_text", "heatmap_section", "indicators_section",
     "load_report_context", "metadata_section", "method_note", "outlook_section",
     "overall_section", "page_header", "problems_section", "render_notebook_html",
     "rule_years", "setup_plotting", "summary_overall_section", "tally_text", "tasks_section",

@@ -15,8 +15,6 @@ from analysis.core.io import folder_fingerprint, read_table
 from analysis.evaluate.rule import StatusRule
 from analysis.report.i18n import check_lang
 
-OK_GRADES: tuple[str, ...] = ("achieved", "ahead", "on_track")
-"""Grades that count as on track or better in the headline."""
 PROCESSED_TABLES: tuple[str, ...] = (
     "targets", "history", "consistency", "indicators", "qa_issues", "milestones",
 )

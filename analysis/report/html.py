@@ -65,12 +65,15 @@ def outlook_label(code: object, lang: str = "zh") -> str:
     return str(evaluate.grade_label(str(code), lang, False))
 
 
-def grade_badge(code: object, lang: str, *, final: bool = False, outlook: bool = False) -> str:
-    """A coloured ``<span>`` for a grade / milestone / outlook code (colours from plotting)."""
+def grade_badge(code: object, lang: str, *, final: bool = False, outlook: bool = False,
+                label: str | None = None) -> str:
+    """A coloured ``<span>`` for a grade / milestone / outlook code (colours from plotting);
+    ``label`` replaces the code's own label (a tally column of scale grades)."""
     from analysis.figures.charts import grade_colour, grade_text_colour
 
     key = "unknown" if outlook and _missing(code) else ("no_data" if _missing(code) else str(code))
-    label = outlook_label(key, lang) if outlook else grade_label(key, lang, final=final)
+    if label is None:
+        label = outlook_label(key, lang) if outlook else grade_label(key, lang, final=final)
     return (
         f'<span class="pe-badge pe-{esc(key)}" style="background:{grade_colour(key)};'
         f'color:{grade_text_colour(key)}">{esc(label)}</span>'

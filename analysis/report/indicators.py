@@ -6,7 +6,6 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.core.formatting import format_number, format_share, format_target
-from analysis.evaluate.labels import GRADE_CODES as GRADES
 from analysis.evaluate.labels import MILESTONE_CODES
 from analysis.report.context import ReportContext
 from analysis.report.html import (
@@ -20,20 +19,29 @@ from analysis.report.html import (
 )
 from analysis.report.i18n import t
 from analysis.report.plan_labels import _level_label, _name, _note, _row_final, _target_row, _units
+from analysis.report.problems import _labelled_name
+
+
+def _is_milestone(rows: pd.DataFrame) -> pd.Series:
+    """Milestone rows (graded from the log): by kind, so a missed milestone (overdue) stays one."""
+    kind = rows["kind"].astype(str) if "kind" in rows.columns else pd.Series("", index=rows.index)
+    measure = rows["measure"].astype(str) if "measure" in rows.columns else kind
+    return (kind == "milestone") | (measure == "milestone") | rows["grade"].astype(str).isin(
+        MILESTONE_CODES)
 
 
 def _milestone_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """Milestone rows (graded from the log, not by the status rule)."""
     if not len(rows) or "grade" not in rows.columns:
         return rows
-    return rows[rows["grade"].astype(str).isin(MILESTONE_CODES)]
+    return rows[_is_milestone(rows)]
 
 
 def _numeric_rows(rows: pd.DataFrame) -> pd.DataFrame:
     """Rows graded by the status rule (numeric targets and rules, not milestones)."""
     if not len(rows) or "grade" not in rows.columns:
         return rows
-    return rows[rows["grade"].astype(str).isin(GRADES)]
+    return rows[~_is_milestone(rows)]
 
 
 def progress_figure(ctx: ReportContext, rows: pd.DataFrame) -> str:
@@ -68,17 +76,19 @@ def _short(name: str, level: str, width: int = 22) -> str:
 
 def indicator_table(rows: pd.DataFrame, ctx: ReportContext) -> str:
     """二、the colour-coded table: indicator, baseline, mid-term target, actual, final target,
-    progress vs time, grade, outlook."""
+    progress against expected progress (a scale's deviation from the plan), grade and — before
+    the final evaluation — the outlook. Targets are shown as the plan printed them."""
     lang = ctx.lang
     units = _units(ctx)
+    with_outlook = not ctx.final
     header = [
         esc(t("col.indicator", lang)), esc(t("col.level", lang)),
         esc(t("col.baseline", lang, year=ctx.base_year)),
         esc(t("col.midterm", lang, year=ctx.midterm_year)),
         esc(t("col.actual", lang)),
         esc(t("col.final", lang, year=ctx.target_year)),
-        esc(t("col.progress", lang)), esc(t("col.grade", lang)), esc(t("col.outlook", lang)),
-    ]
+        esc(t("col.progress", lang)), esc(t("col.grade", lang)),
+    ] + ([esc(t("col.outlook", lang))] if with_outlook else [])
     body = []
     for _, row in rows.iterrows():
         unit = units.get(str(row.get("key")))
@@ -86,9 +96,7 @@ def indicator_table(rows: pd.DataFrame, ctx: ReportContext) -> str:
         actual = format_number(row.get("actual"), unit, lang=lang)
         if not _missing(row.get("actual_year")) and not _missing(row.get("actual")):
             actual = t("text.actual_year", lang, value=actual, year=int(row["actual_year"]))
-        name = _name(row, lang)
-        if str(row.get("attribute")) == "约束性":
-            name = f"{name}（{t('attr.约束性', lang)}）" if lang == "zh" else f"{name} (binding)"
+        name = _labelled_name(row, lang)
         note = _note(row, lang)
         name_html = esc(name) + (f'<br/><span class="pe-note">{esc(note)}</span>' if note else "")
         outlook_html = grade_badge(row.get("outlook"), lang, outlook=True)
@@ -103,8 +111,7 @@ def indicator_table(rows: pd.DataFrame, ctx: ReportContext) -> str:
             esc(_target_text(ctx, row, "final", unit)),
             esc(_progress_text(row, ctx)),
             grade_badge(row.get("grade"), lang, final=final),
-            outlook_html,
-        ])
+        ] + ([outlook_html] if with_outlook else []))
     return html_table(header, body, cls="pe-indicators")
 
 
@@ -113,9 +120,13 @@ def _target_text(ctx: ReportContext, row: pd.Series, which: str, unit: str | Non
     and unparsed targets the plan's own words."""
     lang = ctx.lang
     value = row.get(f"{which}_target")
+    printed = row.get(f"{which}_text")
+    if _missing(printed) or not str(printed):
+        printed = _target_row(ctx, str(row.get("key"))).get(f"{which}_text")
+    if lang == "zh" and not _missing(printed) and str(printed):
+        return str(printed)  # exactly as the plan printed it (5.6万, 98%以上, 29000)
     if str(row.get("kind")) == "rule" or _missing(value):
-        text = _target_row(ctx, str(row.get("key"))).get(f"{which}_text")
-        return t("misc.dash", lang) if _missing(text) or not str(text) else str(text)
+        return t("misc.dash", lang) if _missing(printed) or not str(printed) else str(printed)
     comparator = row.get("midterm_comparator") if which == "midterm" else row.get("comparator")
     if _missing(comparator) or not str(comparator):
         comparator = row.get("comparator")
@@ -123,7 +134,11 @@ def _target_text(ctx: ReportContext, row: pd.Series, which: str, unit: str | Non
 
 
 def _progress_text(row: pd.Series, ctx: ReportContext) -> str:
-    """``p / e``: indicator progress against the progress expected by now (τ or plan path)."""
+    """``p / e``: indicator progress against the progress expected by now (τ or plan path);
+    for a scale target its signed deviation from the planned size."""
+    if not _missing(row.get("deviation")):
+        return t("text.deviation", ctx.lang, value=format_number(
+            row.get("deviation"), "fraction", decimals=1, signed=True))
     if _missing(row.get("progress")):
         return t("misc.dash", ctx.lang)
     expected = row.get("expected_progress")

@@ -7,12 +7,15 @@ from typing import Any
 
 import pandas as pd
 
-from analysis.core.formatting import format_number
+from analysis.core.formatting import format_number, format_share, format_target
+from analysis.evaluate.grading import is_binding
+from analysis.evaluate.headline import headline
 from analysis.report.context import MAX_FANS, ReportContext
 from analysis.report.html import _h, _missing, _p, _section, esc, html_table
 from analysis.report.i18n import t
 from analysis.report.indicators import _numeric_rows, _short
-from analysis.report.plan_labels import _level_label, _name, _units
+from analysis.report.plan_labels import _level_label, _name, _note, _units
+from analysis.report.problems import _drivers, _labelled_name
 
 
 def outlook_section(ctx: ReportContext) -> str:
@@ -27,8 +30,9 @@ def outlook_section(ctx: ReportContext) -> str:
     if _needs_teachers(rows):
         parts.append(teacher_block(ctx))
     parts.append(_h(3, t("sub.recommendations", lang)))
-    parts.append("<ul>" + "".join(f"<li>{esc(r)}</li>" for r in recommendations(ctx, rows))
-                 + "</ul>")
+    advice = recommendations(ctx, ctx.chapter_rows())
+    parts.append("<ul>" + "".join(f"<li>{esc(r)}</li>" for r in advice) + "</ul>" if advice
+                 else _p(t("text.no_targets.reco", lang)))
     return _section("".join(parts), "pe-outlook")
 
 
@@ -165,33 +169,88 @@ def teacher_block(ctx: ReportContext) -> str:
 
 
 def recommendations(ctx: ReportContext, rows: pd.DataFrame) -> list[str]:
-    """Plain recommendations derived from lagging, unlikely and no-data targets and hires."""
+    """One recommendation per problem: each target behind (binding first) with the action its
+    kind calls for, each scale away from the plan, a 目标调整建议 for each target the models
+    put out of reach (probability < the at-risk threshold), the targets that cannot be graded,
+    and teacher hires. Counts always match the names listed; a chapter without targets gets
+    none."""
     lang = ctx.lang
-    separator = "、" if lang == "zh" else ", "
-    out: list[str] = []
-    if len(rows):
-        lagging = rows[rows["grade"].astype(str) == "lagging"]
-        if len(lagging):
-            names = separator.join(_name(r, lang) for _, r in lagging.head(6).iterrows())
-            out.append(t("text.reco.lagging", lang, n=len(lagging), names=names))
-        if "outlook" in rows.columns and not ctx.final:
-            unlikely = rows[rows["outlook"].astype(str) == "unlikely"]
-            if len(unlikely):
-                names = separator.join(_name(r, lang) for _, r in unlikely.head(6).iterrows())
-                out.append(t("text.reco.unlikely", lang, names=names, year=ctx.target_year))
-        no_data = rows[rows["grade"].astype(str) == "no_data"]
-        if len(no_data):
-            out.append(t("text.reco.no_data", lang, n=len(no_data)))
+    if not len(rows):
+        return []
+    split = headline(rows)
+    out = [_behind_reco(r, ctx) for _, r in split.rows("behind").iterrows()]
+    for _, r in split.rows("deviating").iterrows():
+        deviation = float(r.get("deviation"))
+        drivers = _drivers(r, lang)
+        out.append(t("text.reco.deviating", lang, name=_name(r, lang),
+                     direction=t("text.above" if deviation > 0 else "text.below", lang),
+                     gap=format_number(abs(deviation), "fraction", decimals=1),
+                     drivers=drivers or t("misc.dash", lang)))
+    if not ctx.final:
+        out += [text for _, r in rows.iterrows() if (text := adjustment(r, ctx))]
+    ungraded = split.rows("ungraded")
+    if len(ungraded):
+        separator = "、" if lang == "zh" else ", "
+        out.append(t("text.reco.ungraded", lang, n=len(ungraded),
+                     names=separator.join(_name(r, lang) for _, r in ungraded.iterrows())))
+    out += _teacher_recos(ctx, rows)
+    return out or [t("text.reco.on_course", lang)]
+
+
+def _behind_reco(row: pd.Series, ctx: ReportContext) -> str:
+    """The recommendation for one target behind: its gap and the action its kind calls for."""
+    lang = ctx.lang
+    code, kind = str(row.get("grade")), str(row.get("kind"))
+    wording = "" if _missing(row.get("wording")) else str(row.get("wording"))
+    if code == "overdue":
+        gap = t("text.reco.gap.overdue", lang, deadline=int(row.get("deadline")))
+        action = "overdue"
+    elif code == "not_started":
+        gap, action = t("text.reco.gap.not_started", lang), "default"
+    elif kind == "rule" or _missing(row.get("progress")):
+        gap, action = t("text.reco.gap.rule", lang, note=_note(row, lang)), "rule"
+    else:
+        gap = t("text.reco.gap.progress.final" if bool(row.get("is_final"))
+                else "text.reco.gap.progress", lang,
+                progress=format_share(row.get("progress"), lang),
+                expected=format_share(row.get("expected_progress"), lang))
+        action = "default"
+    if action == "default" and is_binding(row.get("attribute"), wording):
+        action = "binding"
+    elif action == "default" and wording == "soft":
+        action = "soft"
+    return t("text.reco.behind", lang, name=_labelled_name(row, lang), gap=gap,
+             action=t(f"text.reco.action.{action}", lang))
+
+
+def adjustment(row: pd.Series, ctx: ReportContext) -> str:
+    """A 目标调整建议 when the models put a target out of reach, with the projection and its
+    80 % interval; empty otherwise (scale targets and targets already due have none)."""
+    if str(row.get("outlook")) != "unlikely" or _missing(row.get("projected")):
+        return ""
+    lang = ctx.lang
+    unit = _units(ctx).get(str(row.get("key")))
+    shown = {name: format_number(row.get(column), unit, lang=lang) for name, column in (
+        ("projected", "projected"), ("lo", "projected_lo"), ("hi", "projected_hi"))}
+    return t("text.reco.adjust", lang, name=_name(row, lang), year=int(row.get("deadline")),
+             target=format_target(row.get("final_target"), row.get("comparator"), unit, lang),
+             **shown)
+
+
+def _teacher_recos(ctx: ReportContext, rows: pd.DataFrame) -> list[str]:
     balance = ctx.models.get("teacher_balance", pd.DataFrame())
-    if _needs_teachers(rows) and len(balance) and not ctx.final:
-        future = balance[(pd.to_numeric(balance["year"], errors="coerce") > ctx.eval_year)
-                         & (pd.to_numeric(balance["year"], errors="coerce") <= ctx.target_year)]
-        for level, group in future.groupby(future["level"].astype(str), sort=False):
-            hires = pd.to_numeric(group["hires_needed"], errors="coerce").sum()
-            if hires > 0:
-                out.append(t("text.reco.teachers", lang, year=ctx.target_year,
-                             level=_level_label(level, lang), hires=format_number(hires, "persons")))
-    return out or [t("text.reco.none", lang)]
+    if not _needs_teachers(rows) or not len(balance) or ctx.final:
+        return []
+    out = []
+    years = pd.to_numeric(balance["year"], errors="coerce")
+    future = balance[(years > ctx.eval_year) & (years <= ctx.target_year)]
+    for level, group in future.groupby(future["level"].astype(str), sort=False):
+        hires = pd.to_numeric(group["hires_needed"], errors="coerce").sum()
+        if hires > 0:
+            out.append(t("text.reco.teachers", ctx.lang, year=ctx.target_year,
+                         level=_level_label(level, ctx.lang),
+                         hires=format_number(hires, "persons")))
+    return out
 
 
 # --------------------------------------------------------------------------- method note

@@ -8,6 +8,8 @@ import re
 import pandas as pd
 
 from analysis.core.formatting import format_number, format_share, format_target
+from analysis.evaluate.headline import headline
+from analysis.evaluate.labels import reason_label
 from analysis.report.context import MAX_LIST, ReportContext
 from analysis.report.html import (
     _h,
@@ -22,42 +24,108 @@ from analysis.report.plan_labels import _colon, _level_label, _name, _note, _uni
 
 
 def problems_section(ctx: ReportContext, *, whole_plan: bool = False) -> str:
-    """四、存在的问题: lagging indicators, no-data targets, QA findings, plan inconsistencies."""
+    """四、存在的问题: targets behind (binding first), scales away from the plan, targets that
+    cannot be graded, QA findings and the plan's own inconsistencies."""
     lang = ctx.lang
     rows = ctx.evaluation if whole_plan else ctx.chapter_rows()
-    units = _units(ctx)
-    parts = [_h(2, t("sec.problems", lang)), _h(3, t("sub.lagging", lang))]
-    lagging = rows[rows["grade"].astype(str) == "lagging"] if len(rows) else rows
-    if len(lagging):
-        items = []
-        for _, r in lagging.iterrows():
-            unit = units.get(str(r.get("key")))
-            if str(r.get("kind")) == "rule" or _missing(r.get("progress")):
-                items.append(f"{_name(r, lang)}{_colon(lang)}{_note(r, lang)}")
-                continue
-            target, which = r.get("midterm_target"), "text.midterm_target"
-            if ctx.final or _missing(target):
-                target, which = r.get("final_target"), "text.final_target"
-            items.append(t("text.lagging_item", lang, name=_name(r, lang),
-                           level=_level_label(r.get("level"), lang),
-                           target_label=t(which, lang),
-                           actual=format_number(r.get("actual"), unit, lang=lang),
-                           target=format_target(target, r.get("comparator"), unit, lang),
-                           progress=format_share(r.get("progress"), lang),
-                           tau=format_share(ctx.tau, lang)))
-        parts.append("<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>")
-    else:
-        parts.append(_p(t("text.no_lagging", lang)))
-    no_data = rows[rows["grade"].astype(str) == "no_data"] if len(rows) else rows
-    if len(no_data):
-        parts.append(_h(3, t("sub.no_data", lang)))
-        names = [f"{_name(r, lang)}（{_level_label(r.get('level'), lang)}）" if lang == "zh"
-                 else f"{_name(r, lang)} ({_level_label(r.get('level'), lang)})"
-                 for _, r in no_data.iterrows()]
-        parts.append("<ul>" + "".join(f"<li>{esc(n)}</li>" for n in names) + "</ul>")
+    split = headline(rows)
+    final = ctx.final
+    parts = [_h(2, t("sec.problems", lang)), _h(3, t("sub.behind.final" if final else "sub.behind",
+                                                     lang))]
+    behind = [behind_item(r, ctx) for _, r in split.rows("behind").iterrows()]
+    parts.append(_list(behind) if behind else _p(t("text.no_behind.final" if final
+                                                   else "text.no_behind", lang)))
+    deviating = [deviating_item(r, ctx) for _, r in split.rows("deviating").iterrows()]
+    if deviating:
+        parts += [_h(3, t("sub.deviating", lang)), _list(deviating)]
+    ungraded = [t("text.ungraded_item", lang, name=_name(r, lang),
+                  level=_level_label(r.get("level"), lang), reason=_reason(r, lang))
+                for _, r in split.rows("ungraded").iterrows()]
+    if ungraded:
+        parts += [_h(3, t("sub.ungraded", lang)), _list(ungraded)]
     parts.append(qa_block(ctx, rows if not whole_plan else None))
     parts.append(consistency_block(ctx, rows if not whole_plan else None))
     return _section("".join(parts), "pe-problems")
+
+
+def _list(items: list[str]) -> str:
+    return "<ul>" + "".join(f"<li>{esc(i)}</li>" for i in items) + "</ul>"
+
+
+def _reason(row: pd.Series, lang: str) -> str:
+    code = str(row.get("reason") or "") if not _missing(row.get("reason")) else ""
+    return reason_label(code or "no_actual", lang)
+
+
+def _target_of(row: pd.Series, ctx: ReportContext) -> tuple[object, str]:
+    """The target the grade compared with: the mid-term value in the mid-term year, else final."""
+    if not ctx.final and not _missing(row.get("midterm_target")) and \
+            ctx.eval_year == ctx.midterm_year and not bool(row.get("is_final")):
+        return row.get("midterm_target"), "text.midterm_target"
+    return row.get("final_target"), "text.final_target"
+
+
+def behind_item(row: pd.Series, ctx: ReportContext) -> str:
+    """One target behind its expected progress, citing the expected progress the grade used."""
+    lang = ctx.lang
+    unit = _units(ctx).get(str(row.get("key")))
+    name, level = _labelled_name(row, lang), _level_label(row.get("level"), lang)
+    code = str(row.get("grade"))
+    if code == "overdue":
+        detail = t("text.overdue.no_record", lang, year=ctx.eval_year) \
+            if _missing(row.get("final_target")) or str(row.get("kind")) == "milestone" \
+            else t("text.overdue.not_met", lang,
+                   actual=format_number(row.get("actual"), unit, lang=lang),
+                   target=format_target(row.get("final_target"), row.get("comparator"), unit,
+                                        lang))
+        return t("text.overdue_item", lang, name=name, level=level,
+                 deadline=int(row.get("deadline")), detail=detail)
+    if str(row.get("kind")) in ("rule", "milestone") or _missing(row.get("progress")):
+        return f"{name}（{level}）{_colon(lang)}{_note(row, lang)}" if lang == "zh" else \
+            f"{name} ({level}){_colon(lang)}{_note(row, lang)}"
+    target, which = _target_of(row, ctx)
+    final = bool(row.get("is_final"))
+    return t("text.behind_item.final" if final else "text.behind_item", lang, name=name,
+             level=level, target_label=t(which, lang),
+             actual=format_number(row.get("actual"), unit, lang=lang),
+             target=format_target(target, row.get("comparator"), unit, lang),
+             progress=format_share(row.get("progress"), lang),
+             expected=format_share(row.get("expected_progress"), lang),
+             tau=format_share(row.get("tau"), lang))
+
+
+def deviating_item(row: pd.Series, ctx: ReportContext) -> str:
+    """A scale target away from the plan: actual, planned, the gap and the drivers."""
+    lang = ctx.lang
+    unit = _units(ctx).get(str(row.get("key")))
+    deviation = float(row.get("deviation"))
+    drivers = _drivers(row, lang)
+    return t("text.deviating_item", lang, name=_name(row, lang),
+             level=_level_label(row.get("level"), lang),
+             actual=format_number(row.get("actual"), unit, lang=lang),
+             planned=format_number(row.get("planned"), unit, lang=lang),
+             direction=t("text.above" if deviation > 0 else "text.below", lang),
+             gap=format_number(abs(deviation), "fraction", decimals=1),
+             drivers=t("text.drivers", lang, drivers=drivers) if drivers else "")
+
+
+def _drivers(row: pd.Series, lang: str) -> str:
+    value = row.get("driver_en" if lang == "en" else "driver_zh")
+    return "" if _missing(value) else str(value)
+
+
+def _labelled_name(row: pd.Series, lang: str) -> str:
+    """The target's name with its binding attribute or its wording (确保 / 力争) marked."""
+    name = _name(row, lang)
+    marks = []
+    if str(row.get("attribute")) == "约束性":
+        marks.append(t("attr.约束性", lang))
+    wording = "" if _missing(row.get("wording")) else str(row.get("wording"))
+    if wording in ("firm", "soft"):
+        marks.append(t(f"attr.{wording}", lang))
+    if not marks:
+        return name
+    return f"{name}（{'，'.join(marks)}）" if lang == "zh" else f"{name} ({', '.join(marks)})"
 
 
 def qa_block(ctx: ReportContext, rows: pd.DataFrame | None = None) -> str:

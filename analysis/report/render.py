@@ -16,6 +16,8 @@ from analysis.report.page import REPORT_CSS
 def render_notebook_html(executed_ipynb: Path, out_html: Path, *, title: str) -> Path:
     """Write the executed notebook as a self-contained HTML report, atomically.
 
+    The page title is the report's own first heading; ``title`` is used when it has none.
+
     Code cells' inputs and prompts are left out, cells tagged ``remove-cell`` or
     ``report-hide`` (the ``# NBVAL_CHECK_OUTPUT`` checks) and stderr streams are dropped;
     figures stay embedded as base64 images; no script is needed to read or print the page.
@@ -33,6 +35,7 @@ def render_notebook_html(executed_ipynb: Path, out_html: Path, *, title: str) ->
             cell.outputs = [o for o in cell.outputs if not (
                 o.get("output_type") == "stream" and o.get("name") == "stderr")]
     body, _resources = _html_exporter().from_notebook_node(notebook)
+    title = _page_heading(body) or title
     page = (
         "<!DOCTYPE html>\n"
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8"/>\n'
@@ -63,6 +66,17 @@ def _html_exporter() -> Any:
 
 #: Set-up a batch worker may run before its first report (see ``tasks.prepare_worker``).
 render_notebook_html.prepare = _html_exporter  # type: ignore[attr-defined]
+
+
+def _page_heading(body: str) -> str:
+    """The report's own heading (its first <h1>), so the page title says what the page says
+    (终期评估 at the target year) whatever title the caller proposed."""
+    import html
+
+    match = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S)
+    if not match:
+        return ""
+    return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).replace("¶", "").strip()
 
 
 def _guess_lang(notebook: Any) -> str:

@@ -17,15 +17,17 @@ from analysis.report.html import (
     _section,
     esc,
     grade_badge,
-    grade_label,
     html_table,
 )
 from analysis.report.i18n import t
 from analysis.report.indicators import _numeric_rows
 from analysis.report.overall import (
-    _headline_key,
-    headline,
+    headline_lists,
+    headline_text,
+    on_schedule,
+    present_codes,
     tally_counts,
+    tally_label,
     tally_sentence,
     tally_table,
 )
@@ -43,18 +45,21 @@ def grade_matrix(ctx: ReportContext) -> pd.DataFrame:
     for number in chapter_numbers(ctx):
         counts = tally_counts(_numeric_rows(ctx.chapter_rows(number)))
         records[chapter_title(ctx, number)] = counts
-    return pd.DataFrame.from_dict(records, orient="index", columns=list(GRADES)).fillna(0)
+    matrix = pd.DataFrame.from_dict(records, orient="index", columns=list(GRADES)).fillna(0)
+    return matrix.loc[:, matrix.sum(axis=0) > 0] if len(matrix) else matrix
 
 
 def summary_overall_section(ctx: ReportContext) -> str:
-    """一、grade tally across all chapters with the headline."""
-    numeric = _numeric_rows(ctx.evaluation)
-    key = _headline_key(numeric, ctx.tau)
-    cls = "pe-headline pe-behind" if key == "not_met" else "pe-headline"
+    """一、the judgement across all chapters, the targets named per group, and the tally."""
+    rows = ctx.evaluation
+    cls = "pe-headline pe-behind" if on_schedule(rows) is False else "pe-headline"
     body = [_h(2, t("sec.summary.tally", ctx.lang)),
-            f'<p class="{cls}">{esc(headline(numeric, ctx.tau, ctx.lang, final=ctx.final))}</p>',
-            _p(tally_sentence(ctx.evaluation, ctx.lang, final=ctx.final, whole_plan=True)),
-            tally_table(numeric, ctx.lang, final=ctx.final)]
+            f'<p class="{cls}">{esc(headline_text(rows, ctx.rule, ctx.lang, whole_plan=True))}'
+            "</p>",
+            "<ul>" + "".join(f"<li>{esc(line)}</li>"
+                             for line in headline_lists(rows, ctx.rule, ctx.lang)) + "</ul>",
+            _p(tally_sentence(rows, ctx.lang, final=ctx.final, whole_plan=True)),
+            tally_table(_numeric_rows(rows), ctx.lang, final=ctx.final)]
     return _section("".join(body), "pe-summary-overall")
 
 
@@ -63,7 +68,7 @@ def heatmap_section(ctx: ReportContext) -> str:
     from analysis.figures.charts import figure_html, grade_heatmap, new_figure
 
     matrix = grade_matrix(ctx)
-    labels = {code: grade_label(code, ctx.lang, final=ctx.final) for code in GRADES}
+    labels = {code: tally_label(code, ctx.lang, final=ctx.final) for code in matrix.columns}
     fig, ax = new_figure(7.0, 0.6 * len(matrix) + 1.4)
     grade_heatmap(ax, matrix, column_labels=labels, title=t("fig.heatmap.title", ctx.lang))
     return _section(_h(2, t("sec.summary.heatmap", ctx.lang))
@@ -73,8 +78,10 @@ def heatmap_section(ctx: ReportContext) -> str:
 def chapter_links_section(ctx: ReportContext) -> str:
     """三、one row per chapter: link to ``chapter_<n>.html``, target count, grade counts."""
     lang = ctx.lang
+    shown = present_codes(_numeric_rows(ctx.evaluation))
     header = [esc(t("col.chapter", lang)), esc(t("col.targets", lang))] + [
-        grade_badge(code, lang, final=ctx.final) for code in GRADES] + [
+        grade_badge(code, lang, final=ctx.final, label=tally_label(code, lang, final=ctx.final))
+        for code in shown] + [
         esc(t("col.link", lang))]
     body = []
     for number in chapter_numbers(ctx):
@@ -82,7 +89,7 @@ def chapter_links_section(ctx: ReportContext) -> str:
         counts = tally_counts(_numeric_rows(rows))
         href = paths.report_page(int(number), lang)
         body.append([esc(chapter_title(ctx, number)), str(len(rows))]
-                    + [str(counts[c]) for c in GRADES]
+                    + [str(counts[c]) for c in shown]
                     + [f'<a href="{esc(href)}">{esc(href)}</a>'])
     return _section(_h(2, t("sec.summary.chapters", lang)) + _p(t("text.summary.links", lang))
                     + html_table(header, body, cls="pe-links"), "pe-links-section")

@@ -16,12 +16,11 @@ from analysis.report.html import (
     _section,
     esc,
     grade_badge,
-    grade_label,
     html_table,
 )
 from analysis.report.i18n import t
 from analysis.report.indicators import _numeric_rows, _target_text
-from analysis.report.overall import tally_counts
+from analysis.report.overall import tally_counts, tally_label
 from analysis.report.plan_labels import (
     _name,
     _note,
@@ -92,7 +91,7 @@ def tally_text_short(rows: pd.DataFrame, lang: str, final: bool) -> str:
     """“提前实现1项、滞后2项” for the grades present in ``rows``."""
     counts = {**tally_counts(rows), **tally_counts(rows, MILESTONE_CODES)}
     separator = "、" if lang == "zh" else ", "
-    return separator.join(t("text.tally.part", lang, label=grade_label(c, lang, final=final),
+    return separator.join(t("text.tally.part", lang, label=tally_label(c, lang, final=final),
                                 count=n) for c, n in counts.items() if n)
 
 
