@@ -119,12 +119,26 @@ def build_parser() -> argparse.ArgumentParser:
                      help="folder holding the four stage notebooks (default: notebooks/)")
 
     template = commands.add_parser("template", help="write an empty returns workbook for a plan")
-    template.add_argument("--plan", required=True, metavar="NAME")
+    template.add_argument("--plan", required=True, metavar="NAME", type=_plan_name,
+                          help="plan folder name under data/raw/ (a name, not a path)")
     template.add_argument("--year", required=True, type=_year, metavar="YYYY")
     template.add_argument("--out", type=Path, default=None, metavar="PATH",
                           help="where to write it (default: chosen by analysis.clean.template)")
 
     commands.add_parser("plans", help="list the plan folders under data/raw/")
+
+    catalogue = commands.add_parser("catalogue", help="draft a catalogue from the plan document; "
+                                    "compare a draft with a hand-made catalogue")
+    steps = catalogue.add_subparsers(dest="catalogue_command", required=True, parser_class=_Parser)
+    draft = steps.add_parser("draft", help="write a draft plan folder data/raw/NAME/ from a plan "
+                             "document (never writes over a file; docs/catalogue_draft.md)")
+    draft.add_argument("plan_file", type=Path, metavar="PLAN_FILE", help="the plan: .docx, .txt or .md")
+    draft.add_argument("--plan", required=True, metavar="NAME",
+                       help="folder name of the plan under data/raw/ (a name, not a path)")
+    compare = steps.add_parser("compare", help="recall and precision of a draft catalogue "
+                               "against a hand-made one")
+    compare.add_argument("draft", type=Path, metavar="DRAFT.csv")
+    compare.add_argument("reference", type=Path, metavar="REFERENCE.csv")
     return parser
 
 
@@ -174,15 +188,29 @@ def _plans(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _catalogue(args: argparse.Namespace) -> int:
+    """``catalogue draft`` (plan document → draft plan folder) and ``catalogue compare``."""
+    from analysis.draft import cli as draft_cli
+
+    if args.catalogue_command == "draft":
+        print(draft_cli.run_draft(args.plan_file, args.plan, args.data_root))
+    else:
+        print(draft_cli.run_compare(args.draft, args.reference))
+    return EXIT_OK
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the command; return the exit status."""
     args = build_parser().parse_args(argv)
-    handlers = {"run": _run, "template": _template, "plans": _plans}
+    handlers = {"run": _run, "template": _template, "plans": _plans, "catalogue": _catalogue}
     try:
         return handlers[args.command](args)
     except AnalysisError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except OSError as exc:  # a folder that cannot be read or written: one line, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
