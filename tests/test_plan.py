@@ -197,7 +197,7 @@ def test_missing_column_refused(plan_copy: Path):
 
 @pytest.mark.parametrize("encoding", ["gb18030", "utf-16", "utf-8-sig"])
 def test_catalogue_in_any_supported_encoding_reads_the_same(plan_copy: Path, encoding):
-    # every plan file is read with the same detection (analysis.core.io.decode_text)
+    # every plan file is read with the same detection (analysis.core.textfiles.decode_text)
     expected = load_catalogue(plan_copy)
     for name in ("targets.csv", "plan.yaml"):
         path = plan_copy / name

@@ -19,8 +19,8 @@ from analysis.clean.plan import PlanConfig, load_plan
 from analysis.core import rules, vocab
 from analysis.core.cells import cell_text as _text
 from analysis.core.errors import AnalysisError
-from analysis.core.io import read_csv_table
 from analysis.core.quantities import Quantity, parse_values
+from analysis.core.textfiles import read_csv_table
 from analysis.core.wording import check_wording, wording_of
 
 CATALOGUE_FILE = "targets.csv"
@@ -64,7 +64,7 @@ _MONEY_UNITS = frozenset({"yuan", "10k_yuan"})
 def _read_csv(path: Path, required: list[str]) -> list[tuple[int, dict[str, str]]]:
     """Rows of a plan CSV with the line number each starts on; checks the header.
 
-    :func:`analysis.core.io.read_csv_table`: the encodings every plan file may have (UTF-8
+    :func:`analysis.core.textfiles.read_csv_table`: the encodings every plan file may have (UTF-8
     with or without BOM, UTF-16 with BOM, GB18030), bounded size, located CSV errors.
     """
     return read_csv_table(path, required)

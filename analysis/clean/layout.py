@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from analysis.core import vocab
 from analysis.core.errors import AnalysisError
-from analysis.core.io import YamlDocument, load_yaml, yaml_schema_error
+from analysis.core.textfiles import YamlDocument, load_yaml, yaml_schema_error
 
 LAYOUT_FILE = "layout.yaml"
 
@@ -149,7 +149,7 @@ def deep_merge(base: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
 def load_layout(returns_dir: str | Path) -> LayoutMap:
     """Read and validate ``returns/layout.yaml`` (every year's resolved layout is checked).
 
-    Read with :func:`analysis.core.io.load_yaml` (encodings, repeated keys, bounded aliases);
+    Read with :func:`analysis.core.textfiles.load_yaml` (encodings, repeated keys, bounded aliases);
     a schema problem names the YAML line and key.
     """
     path = Path(returns_dir) / LAYOUT_FILE

@@ -26,8 +26,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.core.errors import AnalysisError
-from analysis.core.io import read_csv_table
 from analysis.core.quantities import parse_quantity
+from analysis.core.textfiles import read_csv_table
 
 MILESTONES_FILE = "milestones.csv"
 MILESTONE_COLUMNS = ["target_key", "date", "status", "quantity", "unit", "description",

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from analysis.core import vocab
 from analysis.core.errors import AnalysisError
-from analysis.core.io import load_yaml, yaml_schema_error
+from analysis.core.textfiles import load_yaml, yaml_schema_error
 
 PLAN_FILE = "plan.yaml"
 SECTION_KINDS = ("section", "key_task", "special_project", "subsection")
@@ -216,7 +216,7 @@ def _link(section: Section, parent: str | None, chapter: int, seen: set[str]) ->
 def load_plan(plan_dir: str | Path) -> PlanConfig:
     """Read and validate ``<plan_dir>/plan.yaml``; unknown keys are refused.
 
-    Read with :func:`analysis.core.io.load_yaml` (the encodings of every plan file, a key
+    Read with :func:`analysis.core.textfiles.load_yaml` (the encodings of every plan file, a key
     given twice and runaway aliases refused); every problem names the YAML line and key.
     """
     path = Path(plan_dir) / PLAN_FILE

@@ -14,7 +14,7 @@ column                     meaning
 
 ``year`` and at least one other column are required; any other column is an error (a typo
 must not silently drop a series). Read as every plan file is
-(:func:`analysis.core.io.read_text`: UTF-8 with or without BOM, UTF-16 with BOM, GB18030); lines
+(:func:`analysis.core.textfiles.read_text`: UTF-8 with or without BOM, UTF-16 with BOM, GB18030); lines
 starting with ``#`` are comments (sources, notes) and line numbers still count them. Values go through
 :func:`analysis.core.quantities.parse_quantity` (``5,169``, ``0.52万``); an empty cell or ``—`` is
 missing (no row). A percentage, an amount of money, a comparison (``约5200``), a negative
@@ -36,8 +36,8 @@ import pandas as pd
 from analysis.clean.returns import INDICATOR_COLUMNS, empty_indicators, tidy_frame
 from analysis.core import vocab
 from analysis.core.errors import AnalysisError
-from analysis.core.io import iter_csv_records, read_text
 from analysis.core.quantities import parse_quantity
+from analysis.core.textfiles import iter_csv_records, read_text
 
 POPULATION_FILE = "population.csv"
 YEAR_COLUMN = "year"

@@ -16,7 +16,7 @@ Reading rules:
   the table's ``units``). A row whose label starts with ``注`` (footnote) ends the table.
   Every other labelled row must be mapped or listed in ``ignore_rows`` (an unknown label is an
   error, because it usually means the layout drifted); likewise every labelled column.
-* CSV: the encodings of every plan file (:func:`analysis.core.io.decode_text`: UTF-8 with or
+* CSV: the encodings of every plan file (:func:`analysis.core.textfiles.decode_text`: UTF-8 with or
   without BOM, UTF-16 with BOM, GB18030); lines starting with ``#`` are comments.
 * Every value goes through :func:`analysis.core.quantities.parse_quantity` (thousands separators,
   full-width digits, ``%``, ``万``, ``—`` for missing); missing values produce no row. A cell
@@ -59,8 +59,8 @@ from analysis.clean.layout import (
 )
 from analysis.core import vocab
 from analysis.core.errors import AnalysisError
-from analysis.core.io import decode_text, iter_csv_records, read_bytes
 from analysis.core.quantities import Quantity, parse_quantity, units_named
+from analysis.core.textfiles import decode_text, iter_csv_records, read_bytes
 
 RETURNS_DIR = "returns"
 INDICATOR_COLUMNS = [
@@ -148,7 +148,7 @@ _CELL_REF = re.compile(r"^([A-Z]{1,3})(\d+)$")
 
 
 def check_not_empty(path: Path, shown: str) -> bytes:
-    """Bytes of a CSV return (at most :data:`analysis.core.io.MAX_TEXT_BYTES`); empty is an
+    """Bytes of a CSV return (at most :data:`analysis.core.textfiles.MAX_TEXT_BYTES`); empty is an
     error."""
     return read_bytes(path, shown=shown)
 
@@ -395,7 +395,7 @@ def workbook_grid(workbook: Workbook, sheet: str, shown: str) -> Grid:
 
 
 def decode_csv(data: bytes, shown: str) -> tuple[str, str]:
-    """Decode CSV bytes as every plan file is (:func:`analysis.core.io.decode_text`): UTF-8
+    """Decode CSV bytes as every plan file is (:func:`analysis.core.textfiles.decode_text`): UTF-8
     with or without BOM, UTF-16 with BOM, else GB18030. Returns (text, encoding)."""
     return decode_text(data, shown)
 

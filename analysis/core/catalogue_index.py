@@ -1,4 +1,5 @@
-"""Which chapters of a plan hold numeric targets, read from ``targets.csv`` without pandas.
+"""Which chapters of a plan hold numeric targets, read from ``targets.csv`` without pandas
+(with the plan-file reader every stage uses, :mod:`analysis.core.textfiles`).
 
 Only a chapter with numeric targets (catalogue kinds ``table`` and ``target``) uses the
 models' outputs (outlooks, fans). The batch runner lets the other chapters' reports start as
@@ -8,8 +9,10 @@ result never depends on which task finished first.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
+
+from analysis.core.errors import AnalysisError
+from analysis.core.textfiles import read_csv_table
 
 NUMERIC_KINDS = frozenset({"table", "target"})
 
@@ -21,16 +24,16 @@ def chapters_with_numeric_targets(plan_dir: str | Path) -> frozenset[int] | None
     if not path.is_file():
         return None
     chapters: set[int] = set()
-    with open(path, encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if not {"kind", "chapter"} <= set(reader.fieldnames or ()):
-            return None  # not a catalogue this module can read: assume every chapter needs them
-        for row in reader:
-            if (row.get("kind") or "").strip() in NUMERIC_KINDS:
-                try:
-                    chapters.add(int(str(row.get("chapter")).strip()))
-                except ValueError:
-                    return None  # a bad chapter cell: the clean stage reports it
+    try:
+        rows = read_csv_table(path, ("kind", "chapter"))
+    except AnalysisError:
+        return None  # not a catalogue this module can read: the clean stage reports why
+    for _line, row in rows:
+        if row.get("kind", "") in NUMERIC_KINDS:
+            try:
+                chapters.add(int(row.get("chapter", "")))
+            except ValueError:
+                return None  # a bad chapter cell: the clean stage reports it
     return frozenset(chapters)
 
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m analysis run | template | plans``.
+"""Command line: ``python -m analysis run | template | plans | catalogue draft|compare``.
 
 User errors (an ``AnalysisError``, a refused parameter or option) are printed as one line
 without a traceback and exit with status 2; a batch in which a task failed exits with 1.

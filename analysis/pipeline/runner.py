@@ -88,18 +88,17 @@ class PlanInfo:
 def load_plan_info(plan_dir: Path) -> PlanInfo:
     """Chapters, mid-term year and display name from the plan's ``plan.yaml``.
 
-    Read with :mod:`yaml` alone (the fields ``chapters[].number``, ``midterm_year``,
-    ``name_zh`` of :class:`analysis.clean.plan.PlanConfig`) because importing :mod:`analysis.clean.plan`
-    pulls in pandas, which would cost a no-op run a second; the clean stage validates the
-    whole file with ``analysis.clean.plan.load_plan``.
+    Read with the plan-file reader the clean stage uses (:func:`analysis.core.textfiles.load_yaml`:
+    the same encodings, repeated keys refused, aliases bounded), but only the fields
+    ``chapters[].number``, ``midterm_year`` and ``name_zh`` of
+    :class:`analysis.clean.plan.PlanConfig` are checked here: importing
+    :mod:`analysis.clean.plan` pulls in pandas, which would cost a no-op run a second; the
+    clean stage validates the whole file with ``analysis.clean.plan.load_plan``.
     """
-    import yaml
+    from analysis.core.textfiles import load_yaml
 
     path = Path(plan_dir) / "plan.yaml"
-    try:
-        config = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise AnalysisError(f"cannot read the plan ({exc})", file=path) from None
+    config = load_yaml(path).data
     if not isinstance(config, dict):
         raise AnalysisError("plan.yaml must be a mapping of fields", file=path)
     chapters = config.get("chapters")
