@@ -7,8 +7,6 @@ cell per TAB line); the test is skipped when the seed is not on this machine. Me
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from analysis.clean.catalogue import load_catalogue, parse_catalogue
@@ -18,11 +16,8 @@ from analysis.draft.build import draft_catalogue
 from analysis.draft.compare import compare, normalise_value, read_rows
 from analysis.draft.write import write_draft
 
-SEED = Path("/work/shared/seeds/000_92048e9e98b8ec65.txt")
 KAIPING = PROJECT_ROOT / "data" / "raw" / "kaiping"
-
-pytestmark = pytest.mark.skipif(not SEED.is_file(), reason=f"the Kaiping plan text {SEED} is "
-                                "not on this machine")
+SEED = KAIPING / "plan.txt"  # the plan document as published (text), kept with the plan
 
 
 @pytest.fixture(scope="module")
