@@ -160,7 +160,7 @@ def _check_catalogue_row(
         raise fail(f"kind must be one of {', '.join(KINDS)}", "kind")
     if row["attribute"] not in ATTRIBUTES:
         raise fail(f"attribute must be one of {', '.join(ATTRIBUTES)}", "attribute")
-    vocab.check_level(row["level"], file=path, row=line, column="level")
+    level = vocab.check_level(row["level"], file=path, row=line, column="level")
     indicators = list(vocab.pair_ids(row["indicator"], file=path, row=line, column="indicator"))
     measure = row["measure"] or _default_measure(kind, indicators)
     if measure not in MEASURES:
@@ -202,7 +202,7 @@ def _check_catalogue_row(
             _check_unit(quantity, indicator, file=path, line=line, column=column)
     _check_kind_values(kind, indicators, parsed, fail)
     return {**{c: row[c] for c in CATALOGUE_COLUMNS}, "chapter": chapter, "deadline": deadline,
-            "measure": measure, "wording": wording, "line": line}
+            "level": level, "measure": measure, "wording": wording, "line": line}
 
 
 def _default_measure(kind: str, indicators: list[str]) -> str:
@@ -394,7 +394,8 @@ def _unit(indicator: str, quantities: tuple[Quantity, ...]) -> str:
 
 
 def load_history(plan_dir: str | Path, plan: PlanConfig | None = None) -> pd.DataFrame:
-    """Read and validate ``<plan_dir>/history.csv`` into the processed ``history`` table.
+    """Read and validate ``<plan_dir>/history.csv`` into the processed ``history`` table; a
+    plan without the file has an empty history (the file is optional).
 
     Columns: ``key, level, indicator, year, value, unit, source`` (the contract) followed by
     ``comparator, value_text, name_zh, chapter, section`` (what the file printed; ``chapter``
@@ -402,6 +403,8 @@ def load_history(plan_dir: str | Path, plan: PlanConfig | None = None) -> pd.Dat
     """
     plan = plan or load_plan(plan_dir)
     path = Path(plan_dir) / HISTORY_FILE
+    if not path.exists():
+        return _empty_history(path)  # optional: a plan that quotes no past values
     rows = _read_csv(path, HISTORY_FILE_COLUMNS)
     first_line: dict[str, int] = {}
     records = []
@@ -441,6 +444,13 @@ def load_history(plan_dir: str | Path, plan: PlanConfig | None = None) -> pd.Dat
             "target_key": row.get("target_key") or None,
         })
     frame = pd.DataFrame.from_records(records, columns=HISTORY_COLUMNS)
+    frame = frame.astype({"year": "int64", "value": "float64", "chapter": "Int64"})
+    frame.attrs["file"] = str(path)
+    return frame
+
+
+def _empty_history(path: Path) -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in HISTORY_COLUMNS})
     frame = frame.astype({"year": "int64", "value": "float64", "chapter": "Int64"})
     frame.attrs["file"] = str(path)
     return frame

@@ -236,6 +236,7 @@ def resolve_key(spec: TableSpec, row: CellSpec, col: CellSpec) -> tuple[str | No
             if part:
                 indicator = f"{indicator}_{part}"
     level = row.level or col.level or spec.level
-    return indicator, level
+    # a documented alias (小学, 初中 …) names its level; an unknown text is refused by the caller
+    return indicator, vocab.canonical_level(level, allow_age_bands=True) or level
 
 

@@ -218,6 +218,8 @@ def load_plan(plan_dir: str | Path) -> PlanConfig:
 
     Read with :func:`analysis.core.textfiles.load_yaml` (the encodings of every plan file, a key
     given twice and runaway aliases refused); every problem names the YAML line and key.
+    Loading a plan also puts its own indicators (``indicators.csv`` in the folder, optional)
+    in force beside the package's (:func:`analysis.core.vocab.use_plan_vocabulary`).
     """
     path = Path(plan_dir) / PLAN_FILE
     if not path.is_file():
@@ -226,6 +228,7 @@ def load_plan(plan_dir: str | Path) -> PlanConfig:
     if not isinstance(document.data, dict):
         raise AnalysisError("plan.yaml must be a mapping of keys to values", file=path,
                             row=document.line([]))
+    vocab.use_plan_vocabulary(plan_dir)
     try:
         return PlanConfig.model_validate(document.data)
     except ValidationError as exc:

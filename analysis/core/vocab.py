@@ -13,7 +13,13 @@ and expose the little structure the dictionaries carry:
   :func:`level_parts`.
 
 Every stage asks this module: an unknown id fails everywhere with the one message of
-:func:`unknown_indicator`, never with a default direction or unit. A pair id ``a/b`` (a
+:func:`unknown_indicator`, never with a default direction or unit.
+
+A plan folder may add indicators of its own (``data/raw/<plan>/indicators.csv``, the same
+columns, plus ``min``/``max`` for a kind and unit the package has no bounds for): loading the
+plan (:func:`analysis.clean.plan.load_plan`) calls :func:`use_plan_vocabulary`, and from then
+on the vocabulary in force is the package's and that plan's. A level may be written by one of
+its documented aliases (``levels.csv``: 小学, 初中, 中职 …); :func:`check_level` returns the id. A pair id ``a/b`` (a
 catalogue pair row) is resolved here too (:func:`pair_ids`, :func:`resolve`): both ids must
 be known and the first decides direction, unit and kind.
 """
@@ -84,6 +90,7 @@ class LevelInfo:
     name_zh: str
     name_en: str
     description: str
+    aliases: str = ""
 
     def name(self, lang: str = "zh") -> str:
         return self.name_en if lang == "en" else self.name_zh
@@ -106,8 +113,8 @@ def _read_rows(path: Path) -> list[dict[str, str]]:
 
 
 @lru_cache(maxsize=1)
-def indicators() -> dict[str, IndicatorInfo]:
-    """Every canonical indicator, by id (read once from ``resources/indicators.csv``)."""
+def package_indicators() -> dict[str, IndicatorInfo]:
+    """The package's indicators, by id (read once from ``resources/indicators.csv``)."""
     path = RESOURCES / "indicators.csv"
     table: dict[str, IndicatorInfo] = {}
     for line, row in enumerate(_read_rows(path), start=2):
@@ -123,6 +130,26 @@ def indicators() -> dict[str, IndicatorInfo]:
     return table
 
 
+@dataclass
+class _PlanVocabulary:
+    """The indicators (and their bounds) the plan loaded last adds to the package's."""
+
+    folder: str = ""
+    indicators: dict[str, IndicatorInfo] | None = None
+    bounds: dict[tuple[str, str], Bounds] | None = None
+    merged: dict[str, IndicatorInfo] | None = None
+
+
+_PLAN = _PlanVocabulary()
+
+
+def indicators() -> dict[str, IndicatorInfo]:
+    """Every indicator in force, by id: the package's and the loaded plan's own."""
+    if _PLAN.merged is None:
+        _PLAN.merged = {**package_indicators(), **(_PLAN.indicators or {})}
+    return _PLAN.merged
+
+
 @lru_cache(maxsize=1)
 def levels() -> dict[str, LevelInfo]:
     """Every canonical level, by id (read once from ``resources/levels.csv``)."""
@@ -131,6 +158,32 @@ def levels() -> dict[str, LevelInfo]:
         row["level"]: LevelInfo(**{field: row.get(field, "") for field in LevelInfo.__annotations__})
         for row in rows
     }
+
+
+@lru_cache(maxsize=1)
+def level_aliases() -> dict[str, str]:
+    """``{alias: level id}`` from the ``aliases`` column of ``levels.csv`` (``;``-separated);
+    an alias naming two levels is refused."""
+    found: dict[str, str] = {}
+    for level, info in levels().items():
+        for alias in (a.strip() for a in info.aliases.split(";")):
+            if not alias or alias == level:
+                continue
+            if found.get(alias, level) != level or alias in levels():
+                raise AnalysisError("an alias names two levels", file=LEVELS_FILE,
+                                    column="aliases", text=alias)
+            found[alias] = level
+    return found
+
+
+def canonical_level(level: object, *, allow_age_bands: bool = False) -> str | None:
+    """The level id of ``level`` (an id or a documented alias), or None when it is neither."""
+    if not isinstance(level, str):
+        return None
+    text = level.strip()
+    if is_level(text, allow_age_bands=allow_age_bands):
+        return text
+    return level_aliases().get(text) or level_aliases().get(text.lower())
 
 
 def indicator_ids() -> frozenset[str]:
@@ -278,10 +331,12 @@ def check_level(
     column: str | None = None,
     allow_age_bands: bool = False,
 ) -> str:
-    """Return ``level`` if it is a canonical id, else raise AnalysisError at the location."""
-    if not is_level(level, allow_age_bands=allow_age_bands):
+    """The level id of ``level`` (an id, or an alias such as 小学 → ``primary``); AnalysisError
+    at the location when it is neither."""
+    found = canonical_level(level, allow_age_bands=allow_age_bands)
+    if found is None:
         raise AnalysisError(UNKNOWN_LEVEL, file=file, row=row, column=column, text=level)
-    return str(level)
+    return found
 
 
 def composition(indicator: str) -> frozenset[str] | None:
@@ -351,8 +406,13 @@ class Bounds:
     note: str
 
 
-@lru_cache(maxsize=1)
 def bounds_table() -> dict[tuple[str, str], Bounds]:
+    """The bounds in force by ``(kind, unit)``: the package's and the loaded plan's own."""
+    return {**package_bounds(), **(_PLAN.bounds or {})}
+
+
+@lru_cache(maxsize=1)
+def package_bounds() -> dict[tuple[str, str], Bounds]:
     """Every row of ``resources/bounds.csv`` by ``(kind, unit)``; checked on loading: numbers,
     ``min <= warn_above <= max``, and a row for every kind and unit of ``indicators.csv``
     (kind ``flag`` excepted: it holds no numbers)."""
@@ -374,7 +434,7 @@ def bounds_table() -> dict[tuple[str, str], Bounds]:
                                 text="/".join(key))
         table[key] = Bounds(kind=key[0], unit=key[1], min=low, max=high, warn_above=warn,
                             note=row.get("note", ""))
-    for info in indicators().values():
+    for info in package_indicators().values():
         if info.kind != "flag" and (info.kind, info.unit) not in table:
             raise AnalysisError(f"no plausibility bounds for kind {info.kind!r} in unit "
                                 f"{info.unit!r} (indicator {info.indicator!r})",
@@ -386,3 +446,81 @@ def bounds(indicator: str) -> Bounds | None:
     """The plausible range of an indicator (a pair: its first id); None for kind ``flag``."""
     info = resolve(indicator)
     return bounds_table().get((info.kind, info.unit))
+
+
+# --------------------------------------------------------------------------- a plan's own indicators
+
+PLAN_INDICATORS_FILE = "indicators.csv"
+"""A plan folder's own indicators: the columns of ``resources/indicators.csv``, plus ``min``
+and ``max`` where the package has no bounds for the row's kind and unit."""
+KINDS = ("count", "share", "rate", "money", "flag")
+_ID = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def use_plan_vocabulary(plan_dir: str | Path) -> tuple[str, ...]:
+    """Put the plan folder's own indicators (``indicators.csv``, optional) in force beside the
+    package's, replacing those of any plan loaded before; the ids added, in file order.
+
+    Each row is checked like the package's (id syntax, kind, direction) and may not redefine
+    a package id; a kind and unit without package bounds need ``min`` and ``max``.
+    """
+    from analysis.core.textfiles import read_csv_table
+
+    folder = Path(plan_dir)
+    path = folder / PLAN_INDICATORS_FILE
+    added: dict[str, IndicatorInfo] = {}
+    extra_bounds: dict[tuple[str, str], Bounds] = {}
+    if path.is_file():
+        required = [f for f in IndicatorInfo.__annotations__ if f != "description"]
+        for line, row in read_csv_table(path, required):
+            info = IndicatorInfo(**{f: row.get(f, "") for f in IndicatorInfo.__annotations__})
+            _check_plan_indicator(info, row, path, line, added)
+            key = (info.kind, info.unit)
+            if info.kind != "flag" and key not in package_bounds():
+                extra_bounds[key] = _plan_bounds(info, row, path, line, extra_bounds.get(key))
+            added[info.indicator] = info
+    _PLAN.folder, _PLAN.indicators, _PLAN.bounds, _PLAN.merged = (
+        str(folder), added, extra_bounds, None)
+    return tuple(added)
+
+
+def _check_plan_indicator(info: IndicatorInfo, row: dict[str, str], path: Path, line: int,
+                          seen: dict[str, IndicatorInfo]) -> None:
+    def fail(problem: str, column: str) -> AnalysisError:
+        return AnalysisError(problem, file=path, row=line, column=column, text=row.get(column))
+
+    if not _ID.match(info.indicator):
+        raise fail("an indicator id is lower-case letters, digits and _ (e.g. "
+                   "adult_schooling_years)", "indicator")
+    if info.indicator in package_indicators():
+        raise fail(f"the package already defines this id (see {INDICATORS_FILE}); use it "
+                   "or choose another id", "indicator")
+    if info.indicator in seen:
+        raise fail("indicator id given twice", "indicator")
+    if info.kind not in KINDS:
+        raise fail(f"kind must be one of {', '.join(KINDS)}", "kind")
+    if info.direction not in DIRECTIONS:
+        raise fail(f"direction must be one of {', '.join(DIRECTIONS)}", "direction")
+    if not info.unit:
+        raise fail("every indicator needs a unit (persons, fraction, years …)", "unit")
+    if not info.name_zh:
+        raise fail("every indicator needs a Chinese name", "name_zh")
+
+
+def _plan_bounds(info: IndicatorInfo, row: dict[str, str], path: Path, line: int,
+                 before: Bounds | None) -> Bounds:
+    """The bounds a plan gives for a kind and unit the package does not know."""
+    try:
+        low, high = float(row.get("min", "")), float(row.get("max", ""))
+    except ValueError:
+        raise AnalysisError(f"no plausibility bounds for kind {info.kind!r} in unit "
+                            f"{info.unit!r}: give min and max", file=path, row=line,
+                            column="min", text=row.get("min")) from None
+    if not low <= high:
+        raise AnalysisError("min must not exceed max", file=path, row=line, column="max",
+                            text=row.get("max"))
+    if before is not None and (before.min, before.max) != (low, high):
+        raise AnalysisError(f"other bounds for {info.kind}/{info.unit} on an earlier row",
+                            file=path, row=line, column="min", text=row.get("min"))
+    return Bounds(kind=info.kind, unit=info.unit, min=low, max=high, warn_above=None,
+                  note=f"from {path.name}")
