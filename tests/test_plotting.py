@@ -154,3 +154,39 @@ def test_small_multiples_share_one_legend_and_print_years_below_each_column():
     printed = [any(label.get_visible() and label.get_text() for label in ax.get_xticklabels())
                for ax in axes]
     assert printed == [False, True, True]
+
+
+def test_progress_chart_keeps_its_legend_off_the_data_and_marks_clipped_bars():
+    names = ["学前教育·专任教师硕士研究生以上学历比例（%）", "小学教育·幼儿园总数", "初中教育·巩固率"]
+    fig, ax = plotting.new_figure(7.5, 3.0)
+    plotting.progress_chart(ax, names, [3.2, 0.4, -0.6], ["ahead", "lagging", "lagging"], 0.6,
+                            expected=[0.6, 0.6, 0.6])
+    _draw(fig)
+    assert ax.get_legend() is None  # no legend inside the axes …
+    (legend,) = fig.legends  # … one below them
+    assert legend.get_window_extent().y1 <= ax.get_window_extent().y0
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert t("fig.expected", "zh") in labels and any(t("fig.tau", "zh") in x for x in labels)
+    # bars beyond the axis stop at its limit and say their value
+    low, high = plotting.PROGRESS_LIMITS
+    widths = [patch.get_width() for patch in ax.patches]
+    assert max(widths) == high and min(widths) == low
+    written = [text.get_text() for text in ax.texts]
+    assert "320%" in written and "-60%" in written
+    assert ax.get_xlim()[1] > high and ax.get_xlim()[0] < low
+    # a long name is wrapped, never cut
+    ticks = [label.get_text() for label in ax.get_yticklabels()]
+    assert ticks[0].replace("\n", "") == names[0] and "\n" in ticks[0] and "…" not in ticks[0]
+
+
+def test_labels_wrap_at_punctuation_and_never_split_a_word():
+    assert plotting.wrap_label("学前教育·专任教师大专学历比例（%）", 28) == \
+        "学前教育·\n专任教师大专学历比例（%）"
+    assert plotting.wrap_label("小学教育·小学学校总数（间）（含九年一贯制学校）", 28) == \
+        "小学教育·小学学校总数（间）\n（含九年一贯制学校）"
+    english = plotting.wrap_label("Preschool·Share of full-time teachers with associate degree", 24)
+    assert all(plotting.display_width(line) <= 24 for line in english.split("\n"))
+    assert set(english.replace("\n", " ").split()) == set(
+        "Preschool·Share of full-time teachers with associate degree".split())
+    assert plotting.wrap_label("短", 28) == "短"
+    assert plotting.wrap_label("很" * 100, 10, lines=2).endswith("…")

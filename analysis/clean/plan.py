@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from analysis.core import vocab
 from analysis.core.errors import AnalysisError
+from analysis.core.formatting import chinese_number
 from analysis.core.textfiles import load_yaml, yaml_schema_error
 
 PLAN_FILE = "plan.yaml"
@@ -251,7 +252,7 @@ def chapter_title(plan: PlanConfig, number: int, lang: str = "zh") -> str:
     chapter = plan.chapter(number)
     if lang == "en":
         return f"Chapter {chapter.number} {chapter.title_en}"
-    return f"第{_chinese_number(chapter.number)}章 {chapter.title_zh}"
+    return f"第{chinese_number(chapter.number)}章 {chapter.title_zh}"
 
 
 def section_title(plan: PlanConfig, section_id: str, lang: str = "zh") -> str:
@@ -262,16 +263,5 @@ def sections_of(plan: PlanConfig, chapter: int, *, nested: bool = False) -> list
     """The top-level sections of a chapter, or (``nested=True``) all of them depth first."""
     found = plan.chapter(chapter)
     return list(found.walk()) if nested else list(found.sections)
-
-
-def _chinese_number(n: int) -> str:
-    digits = "零一二三四五六七八九"
-    if n < 10:
-        return digits[n]
-    if n < 20:
-        return "十" + (digits[n % 10] if n % 10 else "")
-    if n < 100:
-        return digits[n // 10] + "十" + (digits[n % 10] if n % 10 else "")
-    return str(n)
 
 

@@ -229,3 +229,19 @@ def format_as_printed(value: object, unit: str | None, printed: object, *, lang:
         return format_number(value, unit, lang=lang, decimals=decimals)
     number = _digits(float(value) / shown.factor, decimals, signed=signed)  # type: ignore[arg-type]
     return number + shown.word if lang == "zh" else f"{number} × {shown.label(lang)}"
+
+
+def chinese_number(n: int) -> str:
+    """A whole number 0–99 in Chinese numerals (二, 十二, 二十三), as chapters and headings are
+    numbered (第二章, 十二、); larger numbers stay in digits.
+
+    >>> chinese_number(12), chinese_number(20)
+    ('十二', '二十')
+    """
+    digits = "零一二三四五六七八九"
+    if not 0 <= n < 100:
+        return str(n)
+    if n < 10:
+        return digits[n]
+    tens, units = divmod(n, 10)
+    return ("" if tens == 1 else digits[tens]) + "十" + (digits[units] if units else "")

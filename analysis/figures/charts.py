@@ -15,7 +15,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -283,10 +282,10 @@ def grade_heatmap(
     ax.set_xlim(0, len(codes))
     ax.set_ylim(values.shape[0], 0)
     ax.set_xticks(np.arange(len(codes)) + 0.5)
-    ax.set_xticklabels([textwrap.fill(column_labels.get(c, c), 12) for c in codes])
+    ax.set_xticklabels([wrap_label(column_labels.get(c, c), 12) for c in codes])
     ax.xaxis.tick_top()
     ax.set_yticks(np.arange(values.shape[0]) + 0.5)
-    ax.set_yticklabels([str(label) for label in counts.index])
+    ax.set_yticklabels([wrap_label(label, 24, lines=2) for label in counts.index])
     ax.tick_params(length=0)
     ax.grid(False)
     for spine in ax.spines.values():
@@ -338,31 +337,135 @@ def rule_bars(ax: Axes, series: pd.DataFrame, *, title: str | None = None,
     return _finish_year_axes(ax, title=title, unit=unit, lang=lang, legend=False)
 
 
+PROGRESS_LIMITS = (-0.2, 1.5)
+"""The progress axis runs from −20 % to 150 %; a bar beyond it is cut there and marked."""
+
+
 def progress_chart(ax: Axes, names: Sequence[str], progress: Sequence[float],
                    grades: Sequence[str], tau: float, *, lang: str = "zh",
-                   expected: Sequence[float] | None = None) -> Axes:
+                   expected: Sequence[float] | None = None, label_width: int = 28) -> Axes:
     """Horizontal bars of each target's progress, coloured by grade, with τ as a line and,
-    when given, each target's expected progress as a black tick."""
+    when given, each target's expected progress as a black tick.
+
+    A bar beyond the axis (below −20 % or above 150 %) is cut at the axis limit and marked
+    there with an arrow head and its real value (``▸ 320%``); long names are wrapped onto up
+    to three lines (``label_width`` columns, a Chinese character counting two), never cut.
+    The legend sits below the axes, outside the data.
+    """
+    low, high = PROGRESS_LIMITS
     positions = np.arange(len(names))
-    values = [min(max(float(p), -0.2), 1.5) if p is not None and not pd.isna(p) else 0.0
-              for p in progress]
+    raw = [float(p) if p is not None and not pd.isna(p) else 0.0 for p in progress]
+    values = [min(max(p, low), high) for p in raw]
     ax.barh(positions, values, color=[grade_colour(g) for g in grades])
     ax.axvline(tau, color=OBSERVED_COLOUR, linestyle="--", linewidth=1,
                label=f"{t('fig.tau', lang)} {format_share(tau, lang)}")
+    marks: list[tuple[float, float]] = []
     if expected is not None:
         marks = [(pos, float(e)) for pos, e in zip(positions, expected, strict=True)
                  if e is not None and not pd.isna(e)]
         if marks:
-            ax.plot([m[1] for m in marks], [m[0] for m in marks], marker="|", markersize=16,
-                    markeredgewidth=2, linestyle="none", color=OBSERVED_COLOUR,
-                    label=t("fig.expected", lang))
+            ax.plot([min(max(m[1], low), high) for m in marks], [m[0] for m in marks],
+                    marker="|", markersize=16, markeredgewidth=2, linestyle="none",
+                    color=OBSERVED_COLOUR, label=t("fig.expected", lang))
+    over = [(pos, p) for pos, p in zip(positions, raw, strict=True) if p > high]
+    under = [(pos, p) for pos, p in zip(positions, raw, strict=True) if p < low]
+    for pos, p in over:
+        ax.plot([high], [pos], marker=">", markersize=7, color=OBSERVED_COLOUR, linestyle="none",
+                clip_on=False, zorder=6)
+        ax.text(high + 0.03, pos, format_share(p, lang), va="center", ha="left",
+                fontsize="small", color=OBSERVED_COLOUR, clip_on=False)
+    for pos, p in under:
+        ax.plot([low], [pos], marker="<", markersize=7, color=OBSERVED_COLOUR, linestyle="none",
+                clip_on=False, zorder=6)
+        ax.text(low - 0.03, pos, format_share(p, lang), va="center", ha="right",
+                fontsize="small", color=OBSERVED_COLOUR, clip_on=False)
+    shown = [*values, tau, *[min(max(m[1], low), high) for m in marks]]
+    right = high + 0.25 if over else max(1.05, max(shown) + 0.05)
+    left = low - 0.3 if under else min(0.0, min(shown)) - 0.02
+    ax.set_xlim(left, right)
     ax.set_yticks(positions)
-    ax.set_yticklabels(list(names))
+    ax.set_yticklabels([wrap_label(name, label_width, lines=3) for name in names],
+                       fontsize="small")
     ax.invert_yaxis()
     ax.xaxis.set_major_formatter(mticker.PercentFormatter(xmax=1.0, decimals=0))
     ax.set_xlabel(t("fig.progress.axis", lang))
-    ax.legend(loc="lower right")
+    handles, labels = ax.get_legend_handles_labels()
+    if handles:
+        ax.figure.legend(handles, labels, loc="outside lower center", ncols=len(handles),
+                         fontsize="small")
     return ax
+
+
+def display_width(text: str) -> int:
+    """Columns ``text`` takes: two for a Chinese (wide) character, one for any other."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
+
+
+_BREAK_AFTER = set("、，；：。）)】」』·/ —")
+_BREAK_BEFORE = set("（(【「『")
+
+
+def wrap_label(text: object, width: int = 28, *, lines: int | None = None) -> str:
+    """``text`` wrapped onto lines of at most ``width`` columns (a Chinese character counts
+    two), breaking after punctuation or a space where one is near, else between characters;
+    a word of Latin letters is not split unless it is longer than a line. With ``lines``,
+    text beyond that many lines ends the last one with ``…`` (a safety net for a label of a
+    paragraph's length: names of targets fit in three lines of 28 columns)."""
+    hard, soft = _wrap(str(text), width, False), _wrap(str(text), width, True)
+    out = soft if len(soft) <= len(hard) else hard  # punctuation breaks, unless they cost a line
+    if lines is not None and len(out) > lines:
+        last = out[lines - 1]
+        while last and display_width(last + "…") > width:
+            last = last[:-1]
+        out = out[: lines - 1] + [last + "…"]
+    return "\n".join(out)
+
+
+def _wrap(text: str, width: int, prefer_breaks: bool) -> list[str]:
+    out: list[str] = []
+    line = ""
+    for ch in text:
+        candidate = line + ch
+        if display_width(candidate) <= width or not line:
+            line = candidate
+            continue
+        cut = _break_point(line) if prefer_breaks else _hard_break(line, ch)
+        out.append(line[:cut].rstrip())
+        line = (line[cut:] + ch).lstrip()
+    if line:
+        out.append(line)
+    return out
+
+
+_NO_LINE_START = set("、，；：。）)】」』%…")
+
+
+def _hard_break(line: str, following: str) -> int:
+    """End a full line at its end, but keep a closing bracket or mark with what precedes it."""
+    if following in _NO_LINE_START and len(line) > 1:
+        return len(line) - 1
+    if following.isascii() and following.isalnum() and line[-1].isascii() and line[-1].isalnum():
+        space = max(line.rfind(" "), line.rfind("·"))
+        if space > 0:  # not inside a word of Latin letters
+            return space + 1
+    return len(line)
+
+
+def _break_point(line: str) -> int:
+    """Where to end a full line: after the last punctuation or space in its last two thirds,
+    before an opening bracket, or before a run of Latin letters; else at its end."""
+    half = len(line) // 3
+    for i in range(len(line) - 1, half - 1, -1):
+        if line[i] in _BREAK_AFTER:
+            return i + 1
+        if line[i] in _BREAK_BEFORE and i > 0:
+            return i
+    match = len(line)
+    while match > half and line[match - 1].isascii() and line[match - 1].isalnum():
+        match -= 1
+    return match if half < match < len(line) else len(line)
 
 
 def figure_png(fig: Figure) -> bytes:

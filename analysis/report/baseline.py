@@ -51,7 +51,9 @@ def baseline_block(ctx: ReportContext) -> str:
             esc(format_as_printed(r["difference"], unit, printed, lang=lang, signed=True)),
             badge, esc(r["source"]),
         ])
-    return "".join(parts) + html_table(header, body, cls="pe-baseline")
+    return "".join(parts) + html_table(header, body, cls="pe-baseline", cols=[
+        "pe-c-name", "pe-narrow-hide", "pe-num", "pe-num", "pe-num pe-tiny-hide", "",
+        "pe-c-text pe-narrow-hide"])
 
 
 def baseline_reconciliation(targets: pd.DataFrame, history: pd.DataFrame,
@@ -148,9 +150,24 @@ def series_block(ctx: ReportContext) -> str:
         series_chart(ax, points, title=title, unit=None if shown else unit, lang=lang,
                      value_label=shown.label(lang) if shown else None)
         source = group["source"].dropna().astype(str)
-        parts.append(figure_html(fig, alt=title, caption=t("text.source", lang, source=source.iloc[0])
-                                 if len(source) else None))
+        caption = series_caption(title, points, cells, lang)
+        if len(source):
+            caption += ("" if lang == "zh" else " ") + t("text.source", lang, source=source.iloc[0])
+        parts.append(figure_html(fig, alt=title, caption=caption))
     return "".join(parts)
+
+
+def series_caption(name: str, points: pd.DataFrame, shown: dict[int, str], lang: str) -> str:
+    """A series' one message: from what to what it moved (values as the table shows them)."""
+    data = points.assign(year=pd.to_numeric(points["year"]).astype(int),
+                         value=pd.to_numeric(points["value"])).sort_values("year")
+    first, last = data.iloc[0], data.iloc[-1]
+    y0, y1 = int(first["year"]), int(last["year"])
+    v0, v1 = float(first["value"]), float(last["value"])
+    key = "fig.caption.series.flat" if abs(v1 - v0) <= 1e-9 * max(abs(v0), 1.0) else (
+        "fig.caption.series.up" if v1 > v0 else "fig.caption.series.down")
+    return t(key, lang, name=name, first=y0, last=y1, v_first=shown.get(y0, format_number(v0)),
+             v_last=shown.get(y1, format_number(v1)))
 
 
 def _common_printed_unit(unit: str | None, texts: Iterable[object]) -> PrintedUnit | None:
@@ -185,7 +202,11 @@ def births_block(ctx: ReportContext) -> str:
                       change=format_number(change, "fraction", signed=True))))
     fig, ax = new_figure(6.0, 2.8)
     series_chart(ax, data, title=t("fig.births.title", lang), unit="persons", lang=lang)
-    parts.append(figure_html(fig, alt=t("fig.births.title", lang)))
+    persons = t("unit.persons", lang) if lang == "zh" else ""
+    shown = {int(row["year"]): format_number(row["value"], "persons") + persons
+             for _, row in data.iterrows()}
+    caption = series_caption(_indicator_name("births", lang), data, shown, lang)
+    parts.append(figure_html(fig, alt=t("fig.births.title", lang), caption=caption))
     return "".join(parts)
 
 

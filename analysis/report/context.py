@@ -25,6 +25,8 @@ MODEL_TABLES: tuple[str, ...] = (
 REQUIRED_TABLES: tuple[str, ...] = ("targets", "indicators")
 MAX_FANS = 8
 MAX_LIST = 30
+MAX_NAMES = 8
+"""Names listed in one sentence before 等 sums up the rest (the count says how many)."""
 
 # --------------------------------------------------------------------------- context
 

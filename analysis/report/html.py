@@ -6,7 +6,9 @@ such as ``<script>`` shows as text.
 
 from __future__ import annotations
 
+import functools
 import html
+import re
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
@@ -80,14 +82,43 @@ def grade_badge(code: object, lang: str, *, final: bool = False, outlook: bool =
     )
 
 
-def html_table(header: Sequence[str], rows: Iterable[Sequence[str]], *, cls: str = "") -> str:
-    """A table from *already escaped* header and cell HTML."""
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<table class="pe-table {cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+def html_table(header: Sequence[str], rows: Iterable[Sequence[str]], *, cls: str = "",
+               cols: Sequence[str] | None = None) -> str:
+    """A table from *already escaped* header and cell HTML, in a wrapper that scrolls it
+    sideways on a screen too narrow for it (the page itself never scrolls sideways).
+
+    ``cols`` gives each column's classes (``pe-c-name``, ``pe-num``, ``pe-narrow-hide`` …), set
+    on its header and its cells, so the stylesheet can size, align or hide whole columns.
+    """
+    classes = list(cols or [])
+
+    def attr(index: int) -> str:
+        return f' class="{classes[index]}"' if index < len(classes) and classes[index] else ""
+
+    head = "".join(f"<th{attr(i)}>{h}</th>" for i, h in enumerate(header))
+    body = "".join("<tr>" + "".join(f"<td{attr(i)}>{c}</td>" for i, c in enumerate(row))
+                   + "</tr>" for row in rows)
+    return (f'<div class="pe-table-wrap"><table class="pe-table {cls}"><thead><tr>{head}</tr>'
+            f"</thead><tbody>{body}</tbody></table></div>")
+
+
+NOTHING_KEYS_PREFIX = "text.no_"
+"""Labels saying a block has nothing to show (``text.no_qa`` 数据质量检查未发现…)."""
+
+
+@functools.lru_cache(maxsize=1)
+def _nothing_texts() -> frozenset[str]:
+    from analysis.report.i18n import keys, t
+
+    return frozenset(t(key, lang) for key in keys(NOTHING_KEYS_PREFIX) for lang in ("zh", "en")
+                     if "{" not in t(key, lang))
 
 
 def _p(text: str, cls: str = "") -> str:
+    """A paragraph; one that only says there is nothing to show (a ``text.no_*`` label) is
+    marked ``pe-none``, so that a section holding nothing else counts as empty."""
+    if text in _nothing_texts():
+        cls = f"{cls} pe-none".strip()
     return f'<p class="{cls}">{esc(text)}</p>' if cls else f"<p>{esc(text)}</p>"
 
 
@@ -95,7 +126,21 @@ def _h(level: int, text: str) -> str:
     return f"<h{level}>{esc(text)}</h{level}>"
 
 
+_HEADINGS = re.compile(r"<h([1-6])[^>]*>.*?</h\1>", re.S)
+_NONE_PARAGRAPHS = re.compile(r'<p class="[^"]*\bpe-none\b[^"]*">.*?</p>', re.S)
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def is_empty_body(body: str) -> bool:
+    """True when ``body`` shows nothing but headings and “nothing to show” notes."""
+    rest = _NONE_PARAGRAPHS.sub("", _HEADINGS.sub("", body))
+    return "<img" not in rest and not _TAGS.sub("", rest).strip()
+
+
 def _section(body: str, cls: str) -> str:
-    return f'<section class="pe-report pe-section {cls}">{body}</section>'
+    """A report section; ``data-empty`` marks one with nothing to show (see
+    :func:`is_empty_body`), which a page of a chapter without targets leaves out."""
+    empty = ' data-empty="1"' if is_empty_body(body) else ""
+    return f'<section class="pe-report pe-section {cls}"{empty}>{body}</section>'
 
 

@@ -12,7 +12,7 @@ from analysis.evaluate.headline import headline
 from analysis.evaluate.labels import GRADE_CODES as GRADES
 from analysis.evaluate.labels import GROUPS, MILESTONE_CODES, SCALE_CODES, reason_label
 from analysis.evaluate.rule import StatusRule
-from analysis.report.context import ReportContext
+from analysis.report.context import MAX_NAMES, ReportContext
 from analysis.report.html import (
     _h,
     _p,
@@ -79,10 +79,13 @@ def headline_lists(evaluation: pd.DataFrame, rule: StatusRule, lang: str) -> lis
         rows = split.rows(group)
         if not len(rows):
             continue
+        # the targets that cannot be graded are many and named in the tables: list a few
+        shown = rows.head(MAX_NAMES) if group == "ungraded" else rows
         names = separator.join(
             t("headline.name", lang, name=_name(r, lang), level=_level_label(r.get("level"), lang),
               grade=grade_label(r.get("grade"), lang, final=bool(r.get("is_final"))))
-            for _, r in rows.iterrows())
+            for _, r in shown.iterrows()) + (t("text.and_more", lang) if len(shown) < len(rows)
+                                             else "")
         lines.append(t("headline.names", lang, label=_group_label(group, lang, rule.final),
                        n=len(rows), names=names))
     return lines

@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from typing import Any
 
 import pandas as pd
 
 from analysis.core.errors import AnalysisError
+from analysis.core.formatting import chinese_number
 from analysis.report.context import ReportContext
 from analysis.report.html import _missing
 from analysis.report.i18n import t
@@ -39,11 +41,17 @@ def eval_kind(ctx: ReportContext) -> str:
 
 
 def chapter_title(ctx: ReportContext, number: int) -> str:
-    """``第2章 发展战略`` / ``Chapter 2: Development strategy``."""
+    """``第二章 发展战略`` / ``Chapter 2: Development strategy``."""
     for chapter in ctx.config.chapters:
         if int(chapter.number) == int(number):
-            return t("chapter.name", ctx.lang, n=number, title=_pick(chapter, "title", ctx.lang))
-    return t("chapter.label", ctx.lang, n=number)
+            return t("chapter.name", ctx.lang, n=_chapter_number(number, ctx.lang),
+                     title=_pick(chapter, "title", ctx.lang))
+    return t("chapter.label", ctx.lang, n=_chapter_number(number, ctx.lang))
+
+
+def _chapter_number(number: int, lang: str) -> str:
+    """第二章 in Chinese, Chapter 2 in English."""
+    return chinese_number(int(number)) if lang == "zh" else str(int(number))
 
 
 def _walk_sections(sections: Iterable[Any]) -> Iterable[Any]:
@@ -124,3 +132,82 @@ def _target_row(ctx: ReportContext, key: str) -> dict[str, Any]:
 
 
 # --------------------------------------------------------------------------- header, banner
+
+
+# --------------------------------------------------------------------------- readable text
+
+_ID = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
+_PRINTED = re.compile(
+    r"(?:不低于|不少于|不超过|不高于|大于|小于|超过|约|近)?[-+]?\d[\d,]*(?:\.\d+)?(?:%|‰)?"
+    r"(?:万|亿|千)?(?:余|多)?(?:亿元|万元|人次|元|人|名|所|间|个|项|班)?"
+    r"(?:及以上|以上|及以下|以下|以内|左右|上下)?")
+
+
+def readable_ids(text: object, lang: str) -> str:
+    """``text`` with indicator and level ids (``gross_enrolment_rate``) replaced by their names
+    in ``lang`` (毛入学（园）率 / Gross enrolment rate); other words are left alone."""
+    from analysis.core import vocab
+
+    def name(match: re.Match[str]) -> str:
+        word = match.group(0)
+        try:
+            if vocab.is_indicator(word):
+                return vocab.indicator_name(word, lang)
+            if vocab.is_level(word):
+                return vocab.level_name(word, lang)
+        except AnalysisError:
+            pass
+        return word
+
+    return "" if _missing(text) else _ID.sub(name, str(text))
+
+
+def english_value(printed: object, unit: str | None = None) -> str | None:
+    """A value as a Chinese plan prints it, in English: ``5.6万`` → ``56,000``, ``98%以上`` →
+    ``≥98%``, ``5500人左右`` → ``≈5,500``, ``12.48亿元`` → ``12.48 × 100 million yuan``,
+    ``全覆盖`` → ``full coverage``, ``逐年只增不减`` → the rule's English words; None when the
+    text is not one value (a sentence, two numbers)."""
+    from analysis.core import rules
+    from analysis.core.formatting import format_as_printed, format_target
+    from analysis.core.quantities import COMPARATOR_SYMBOLS, parse_quantity
+
+    if _missing(printed) or not str(printed).strip():
+        return None
+    try:
+        quantity = parse_quantity(str(printed))
+    except AnalysisError:
+        return None
+    if quantity.is_rule and quantity.rule:
+        return rules.rule(quantity.rule).words("en")
+    if not quantity.is_number or quantity.value is None:
+        return None
+    shown_unit = quantity.unit or unit or None
+    if shown_unit == "10k_yuan":
+        symbol = "" if quantity.comparator == "eq" else COMPARATOR_SYMBOLS.get(quantity.comparator, "")
+        return symbol + format_as_printed(quantity.value, shown_unit, str(printed), lang="en")
+    return format_target(quantity.value, quantity.comparator, shown_unit, "en")
+
+
+def english_quantities(text: object) -> str:
+    """English ``text`` with the Chinese-printed values in it (``50%以上``, ``5500人左右``,
+    ``12.48亿元``, ``1个``) and the rule words (全覆盖, 逐年只增不减) in English; quotations of
+    the plan's own wording elsewhere in the text are kept as they are."""
+    from analysis.core import rules
+
+    if _missing(text):
+        return ""
+
+    def value(match: re.Match[str]) -> str:
+        token = match.group(0)
+        if not _CJK.search(token):
+            return token
+        shown = english_value(token)
+        return token if shown is None else shown
+
+    out = _PRINTED.sub(value, str(text))
+    for phrase, code in rules.PHRASES:
+        rule = rules.rule(code)
+        if rule.yearly or code == "full_coverage":
+            out = out.replace(phrase, rule.words("en"))
+    return out

@@ -20,7 +20,15 @@ from analysis.report.html import (
     html_table,
 )
 from analysis.report.i18n import has, t
-from analysis.report.plan_labels import _colon, _level_label, _name, _note, _units
+from analysis.report.plan_labels import (
+    _colon,
+    _level_label,
+    _name,
+    _note,
+    _units,
+    english_quantities,
+    readable_ids,
+)
 
 
 def problems_section(ctx: ReportContext, *, whole_plan: bool = False) -> str:
@@ -129,15 +137,16 @@ def _labelled_name(row: pd.Series, lang: str) -> str:
 
 
 def qa_block(ctx: ReportContext, rows: pd.DataFrame | None = None) -> str:
-    """QA warnings and errors with file / sheet / cell; limited to the rows' indicators."""
+    """QA warnings and errors: the check by name, the year, the finding in the page's
+    language and where it is (file / sheet / cell; 由统计报表数据计算 for a value computed
+    from the returns). With ``rows`` (a chapter's page) only the findings on the rows' levels
+    and indicators are listed — none for a chapter without targets; None lists them all (the
+    summary), so each finding is printed once per document."""
     lang = ctx.lang
     qa = ctx.tables.get("qa_issues", pd.DataFrame())
     parts = [_h(3, t("sub.qa", lang))]
-    if len(qa) and rows is not None and len(rows) and "indicator" in qa.columns:
-        wanted = set()
-        for value in rows["indicator"].dropna().astype(str):
-            wanted.update(value.split("/"))
-        qa = qa[qa["indicator"].astype(str).isin(wanted) | qa["indicator"].isna()]
+    if rows is not None:
+        qa = chapter_findings(qa, rows)
     if not len(qa):
         return "".join(parts) + _p(t("text.no_qa", lang))
     serious = qa[qa["severity"].astype(str).isin(["error", "warning"])]
@@ -146,16 +155,14 @@ def qa_block(ctx: ReportContext, rows: pd.DataFrame | None = None) -> str:
               esc(t("col.message", lang)), esc(t("col.location", lang))]
     body = []
     for _, r in serious.head(MAX_LIST).iterrows():
-        location = " / ".join(str(r[c]) for c in ("source_file", "source_sheet", "source_cell")
-                              if c in r and not _missing(r[c]) and str(r[c]))
         year = "" if _missing(r.get("year")) else str(int(float(r["year"])))
-        severity = str(r.get("severity"))
-        message = r.get("message_zh") if lang == "zh" and not _missing(r.get("message_zh")) \
-            else r.get("message")
-        body.append([esc(_severity(severity, lang)), esc(r.get("check")), esc(year),
-                     esc(message), esc(location)])
+        body.append([esc(_severity(r.get("severity"), lang)),
+                     esc(check_label(r.get("check"), lang)), esc(year),
+                     esc(qa_message(r, lang)), esc(qa_location(r, lang))])
     if body:
-        parts.append(html_table(header, body, cls="pe-qa"))
+        parts.append(html_table(header, body, cls="pe-qa",
+                                cols=["pe-c-sev", "pe-c-check", "pe-num", "pe-c-text",
+                                      "pe-c-loc"]))
     if len(serious) > MAX_LIST:
         parts.append(_p(t("text.more_rows", lang, n=len(serious) - MAX_LIST), "pe-note"))
     if not body:
@@ -165,13 +172,83 @@ def qa_block(ctx: ReportContext, rows: pd.DataFrame | None = None) -> str:
     return "".join(parts)
 
 
+def chapter_findings(qa: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """The QA findings on the levels and indicators of ``rows`` (a finding without a level
+    matches the indicator at any level); none when ``rows`` is empty."""
+    if not len(qa) or not len(rows) or "indicator" not in qa.columns \
+            or "indicator" not in rows.columns:
+        return qa.iloc[0:0]
+    from analysis.core import vocab
+
+    wanted: dict[str, set[str]] = {}
+    for indicator, level in zip(rows["indicator"], rows.get("level", pd.Series(index=rows.index)),
+                                strict=True):
+        if _missing(indicator):
+            continue
+        levels = set() if _missing(level) else {str(level)}
+        for one in list(levels):
+            try:
+                levels.update(vocab.level_parts(one))
+            except Exception:  # noqa: BLE001 - an unknown level matches itself only
+                pass
+        for part in str(indicator).split("/"):
+            wanted.setdefault(part, set()).update(levels)
+    qa_levels = qa["level"] if "level" in qa.columns else pd.Series(pd.NA, index=qa.index)
+
+    def mine(indicator: object, level: object) -> bool:
+        levels = wanted.get(str(indicator))
+        if levels is None:
+            return False
+        return _missing(level) or not levels or str(level) in levels
+
+    keep = [mine(i, lv) for i, lv in zip(qa["indicator"], qa_levels, strict=True)]
+    return qa[pd.Series(keep, index=qa.index, dtype=bool)]
+
+
+def check_label(code: object, lang: str) -> str:
+    """The name of a QA check (``share_range`` → 比例超出范围), 其他检查 for an unknown one."""
+    key = f"check.{code}"
+    return t(key if has(key) else "check.other", lang)
+
+
+def qa_message(row: pd.Series, lang: str) -> str:
+    """A finding in ``lang``: ``message_zh`` in Chinese, ``message_en`` (else ``message``, the
+    English text of the checks) in English, with any indicator id replaced by its name."""
+    columns = ("message_zh", "message") if lang == "zh" else ("message_en", "message")
+    for column in columns:
+        value = row.get(column)
+        if not _missing(value) and str(value):
+            return readable_ids(value, lang)
+    return ""
+
+
+def qa_location(row: pd.Series, lang: str) -> str:
+    """Where a finding is: ``returns/2017.xlsx / 学校基本情况 / H4``; a CSV cell as 第6行第2列;
+    a value the package computed from several cells as 由统计报表数据计算."""
+    if str(row.get("source_file")) == "derived":
+        return t("text.location.derived", lang)
+    parts = []
+    for column in ("source_file", "source_sheet", "source_cell"):
+        value = row.get(column)
+        if _missing(value) or not str(value):
+            continue
+        text = str(value)
+        line = re.fullmatch(r"line (\d+), field (\d+)", text)
+        if column == "source_cell" and line:
+            text = t("text.location.line", lang, row=line.group(1), col=line.group(2))
+        parts.append(text)
+    return " / ".join(parts)
+
+
 def _severity(value: object, lang: str) -> str:
     text = str(value)
     return t(f"severity.{text}", lang) if has(f"severity.{text}") else text
 
 
 def consistency_block(ctx: ReportContext, rows: pd.DataFrame | None = None) -> str:
-    """The plan's own inconsistencies (from the consistency checks) touching the rows' keys."""
+    """The plan's own inconsistencies (from the consistency checks) touching the rows' keys;
+    all of them with ``rows`` None (the summary). English pages show the values the plan
+    prints (50%以上, 5500人左右) in English."""
     lang = ctx.lang
     checks = ctx.tables.get("consistency", pd.DataFrame())
     parts = [_h(3, t("sub.consistency", lang))]
@@ -187,8 +264,13 @@ def consistency_block(ctx: ReportContext, rows: pd.DataFrame | None = None) -> s
     if not len(checks):
         return "".join(parts) + _p(t("text.no_consistency", lang))
     message_col = f"message_{lang}" if f"message_{lang}" in checks.columns else "message_zh"
-    items = [f"<li>{esc(_severity(r.get('severity'), lang))}{esc(_colon(lang))}"
-             f"{esc(r.get(message_col))}</li>" for _, r in checks.iterrows()]
+    items = []
+    for _, r in checks.iterrows():
+        message = readable_ids(r.get(message_col), lang)
+        if lang == "en":
+            message = english_quantities(message)
+        items.append(f"<li>{esc(_severity(r.get('severity'), lang))}{esc(_colon(lang))}"
+                     f"{esc(message)}</li>")
     return "".join(parts) + "<ul>" + "".join(items) + "</ul>"
 
 

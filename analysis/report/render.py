@@ -9,6 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from analysis.report.fonts import font_face_css
 from analysis.report.html import esc
 from analysis.report.page import REPORT_CSS
 
@@ -21,6 +22,9 @@ def render_notebook_html(executed_ipynb: Path, out_html: Path, *, title: str) ->
     Code cells' inputs and prompts are left out, cells tagged ``remove-cell`` or
     ``report-hide`` (the ``# NBVAL_CHECK_OUTPUT`` checks) and stderr streams are dropped;
     figures stay embedded as base64 images; no script is needed to read or print the page.
+    The page embeds the subset of the CJK font its characters need (:mod:`.fonts`), so it reads
+    on a PC without Chinese fonts; a chapter without targets shows only the sections that have
+    something to show (:func:`drop_empty_sections`).
     """
     import nbformat
 
@@ -35,12 +39,15 @@ def render_notebook_html(executed_ipynb: Path, out_html: Path, *, title: str) ->
             cell.outputs = [o for o in cell.outputs if not (
                 o.get("output_type") == "stream" and o.get("name") == "stderr")]
     body, _resources = _html_exporter().from_notebook_node(notebook)
+    body = drop_empty_sections(body, lang)
     title = _page_heading(body) or title
+    fonts = font_face_css(body + title)
     page = (
         "<!DOCTYPE html>\n"
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8"/>\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1"/>\n'
-        f"<title>{esc(title)}</title>\n<style>{REPORT_CSS}\n{_PAGE_CSS}</style>\n</head>\n"
+        f"<title>{esc(title)}</title>\n<style>{fonts}\n{REPORT_CSS}\n{_PAGE_CSS}</style>\n"
+        "</head>\n"
         f'<body class="pe-page">\n<main class="pe-report">\n{body}\n</main>\n</body>\n</html>\n'
     )
     out_html.parent.mkdir(parents=True, exist_ok=True)
@@ -79,14 +86,49 @@ def _page_heading(body: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", match.group(1))).replace("¶", "").strip()
 
 
+# nbconvert writes attributes in its own order: match them in any order
+_SECTION = re.compile(r'<section\b[^>]*\bclass="pe-report pe-section[^"]*"[^>]*>.*?</section>',
+                      re.S)
+_NO_TARGETS = re.compile(r'<header\b[^>]*\bdata-pe-targets="0"')
+_NUMBERED = {"zh": re.compile(r"(<h2[^>]*>)([一二三四五六七八九十]+)、"),
+             "en": re.compile(r"(<h2[^>]*>)(\d+)\. ")}
+_ZH_NUMBERS = "一二三四五六七八九十"
+
+
+def drop_empty_sections(body: str, lang: str = "zh") -> str:
+    """On the page of a chapter without targets (its header says ``data-pe-targets="0"``),
+    leave out the sections with nothing to show (``data-empty``, see
+    :func:`analysis.report.html.is_empty_body`) and number the remaining ones again
+    (一、二、… / 1. 2. …), so the page shows what the chapter has and no empty skeleton.
+    Other pages are returned unchanged: there “no target is behind” is a finding."""
+    if not _NO_TARGETS.search(body):
+        return body
+    kept = _SECTION.sub(lambda m: "" if 'data-empty="1"' in m.group(0).split(">", 1)[0]
+                        else m.group(0), body)
+    if kept == body:
+        return body
+    pattern = _NUMBERED.get(lang, _NUMBERED["en"])
+    counter = iter(range(1, 100))
+
+    def renumber(match: re.Match[str]) -> str:
+        n = next(counter)
+        if lang == "zh":
+            return f"{match.group(1)}{_ZH_NUMBERS[n - 1] if n <= 10 else n}、"
+        return f"{match.group(1)}{n}. "
+
+    return _SECTION.sub(lambda m: pattern.sub(renumber, m.group(0), count=1), kept)
+
+
 def _guess_lang(notebook: Any) -> str:
+    """The page's language: the last ``lang = …`` of the parameter cells, as the notebook ran
+    them (papermill's injected parameters come after the template's defaults)."""
+    lang = "zh"
     for cell in notebook.cells:
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []) or \
                 "parameters" in cell.get("metadata", {}).get("tags", []):
-            match = re.search(r"""lang\s*=\s*['"](\w+)['"]""", cell.source)
-            if match:
-                return match.group(1)
-    return "zh"
+            for match in re.finditer(r"""^\s*lang\s*=\s*['"](\w+)['"]""", cell.source, re.M):
+                lang = match.group(1)
+    return lang
 
 
 _PAGE_CSS = """

@@ -117,10 +117,22 @@ def funding_rules_block(ctx: ReportContext) -> str:
         fig, ax = new_figure(6.0, 2.6)
         rule_bars(ax, table.dropna(subset=["value"])[["year", "value", "met"]], title=name,
                   unit=unit, lang=lang)
-        parts.append(figure_html(fig, alt=name))
+        parts.append(figure_html(fig, alt=name, caption=rule_caption(name, table, lang)))
     if not len(rules) or not any_data and not len(rules):
         parts.append(_p(t("text.no_funding", lang), "pe-note"))
     return "".join(parts)
+
+
+def rule_caption(name: str, table: pd.DataFrame, lang: str) -> str:
+    """A rule chart's one message: the years that broke the rule, or that it held every year."""
+    tested = table[table["met"].notna()]
+    broken = [str(int(y)) for y, m in zip(tested["year"], tested["met"], strict=True) if not m]
+    if broken:
+        return t("fig.caption.rule.broken", lang, name=name,
+                 years=("、" if lang == "zh" else ", ").join(broken))
+    years = table.dropna(subset=["value"])["year"]
+    return t("fig.caption.rule.met", lang, name=name, first=int(years.min()),
+             last=int(years.max()))
 
 
 def _rule_badge(met: object, lang: str) -> str:

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 
 from analysis.core import paths
-from analysis.core.formatting import format_number, format_share
+from analysis.core.formatting import format_change, format_share
 from analysis.evaluate.labels import GRADE_CODES as GRADES
 from analysis.report.context import ReportContext
 from analysis.report.html import (
@@ -72,7 +72,20 @@ def heatmap_section(ctx: ReportContext) -> str:
     fig, ax = new_figure(7.0, 0.6 * len(matrix) + 1.4)
     grade_heatmap(ax, matrix, column_labels=labels, title=t("fig.heatmap.title", ctx.lang))
     return _section(_h(2, t("sec.summary.heatmap", ctx.lang))
-                    + figure_html(fig, alt=t("fig.heatmap.title", ctx.lang)), "pe-heatmap")
+                    + figure_html(fig, alt=t("fig.heatmap.title", ctx.lang),
+                                  caption=heatmap_caption(matrix, ctx.lang)), "pe-heatmap")
+
+
+def heatmap_caption(matrix: pd.DataFrame, lang: str) -> str:
+    """The heat map's one message: how many targets are behind, and the chapter with most."""
+    behind_codes = [c for c in ("lagging", "overdue") if c in matrix.columns]
+    behind = matrix[behind_codes].sum(axis=1) if behind_codes else pd.Series(dtype=float)
+    if not len(behind) or behind.sum() == 0:
+        return t("fig.caption.heatmap.none", lang)
+    most = [str(name) for name, n in behind.items() if n == behind.max()]
+    count = t("text.count.each" if len(most) > 1 else "text.count", lang, n=int(behind.max()))
+    return t("fig.caption.heatmap", lang, behind=int(behind.sum()),
+             chapter=("、" if lang == "zh" else ", ").join(most), count=count)
 
 
 def chapter_links_section(ctx: ReportContext) -> str:
@@ -87,12 +100,14 @@ def chapter_links_section(ctx: ReportContext) -> str:
     for number in chapter_numbers(ctx):
         rows = ctx.chapter_rows(number)
         counts = tally_counts(_numeric_rows(rows))
-        href = paths.report_page(int(number), lang)
-        body.append([esc(chapter_title(ctx, number)), str(len(rows))]
+        href = esc(paths.report_page(int(number), lang))
+        body.append([f'<a href="{href}">{esc(chapter_title(ctx, number))}</a>', str(len(rows))]
                     + [str(counts[c]) for c in shown]
-                    + [f'<a href="{esc(href)}">{esc(href)}</a>'])
+                    + [f'<a href="{href}">{esc(t("nav.open", lang))}</a>'])
     return _section(_h(2, t("sec.summary.chapters", lang)) + _p(t("text.summary.links", lang))
-                    + html_table(header, body, cls="pe-links"), "pe-links-section")
+                    + html_table(header, body, cls="pe-links",
+                                 cols=["pe-c-name"] + ["pe-num"] * (len(header) - 2) + [""]),
+                    "pe-links-section")
 
 
 def metadata_section(ctx: ReportContext, *, generated: date | None = None) -> str:
@@ -101,10 +116,11 @@ def metadata_section(ctx: ReportContext, *, generated: date | None = None) -> st
 
     lang = ctx.lang
     facts = [
-        (t("meta.plan", lang), f"{plan_name(ctx)} ({ctx.plan})"),
+        (t("meta.plan", lang), plan_name(ctx)),
         (t("meta.eval_year", lang), f"{ctx.eval_year} · {eval_kind(ctx)}"),
         (t("meta.tau", lang), format_share(ctx.tau, lang)),
-        (t("meta.band", lang), format_number(ctx.band, lang=lang, decimals=4)),
+        (t("meta.band", lang), t("meta.band.value", lang, points=format_change(
+            ctx.band, "fraction", lang, signed=False))),
         (t("meta.data_fingerprint", lang), ctx.fingerprint[:16]),
         (t("meta.package_version", lang), __version__),
         (t("meta.generated", lang), (generated or date.today()).isoformat()),

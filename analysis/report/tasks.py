@@ -19,7 +19,7 @@ from analysis.report.html import (
     html_table,
 )
 from analysis.report.i18n import t
-from analysis.report.indicators import _numeric_rows, _target_text
+from analysis.report.indicators import _milestone_rows, _numeric_rows, _target_text
 from analysis.report.overall import tally_counts, tally_label
 from analysis.report.plan_labels import (
     _name,
@@ -48,7 +48,9 @@ def _group_table(rows: pd.DataFrame, ctx: ReportContext) -> str:
             grade_badge(row.get("grade"), lang, final=_row_final(row, ctx)),
             esc(_note(row, lang)),
         ])
-    return html_table(header, body, cls="pe-group")
+    return html_table(header, body, cls="pe-group",
+                      cols=["pe-c-name", "pe-c-target", "pe-num", "pe-c-grade",
+                            "pe-c-text pe-narrow-hide"])
 
 
 def tasks_block(ctx: ReportContext) -> str:
@@ -83,7 +85,13 @@ def tasks_block(ctx: ReportContext) -> str:
     for section_id, group in rows.groupby(rows["section"].astype(str), sort=False):
         title = titles.get(section_id, ("section", ""))[1]
         parts.append(f"<h4>{esc(section_id)} {esc(title)}</h4>")
-        parts.append(_group_table(group, ctx))
+        numeric, milestones = _numeric_rows(group), _milestone_rows(group)
+        if len(numeric):  # already one row each in 二、主要指标完成情况: not printed twice
+            parts.append(_p(t("text.in_indicators", lang, n=len(numeric),
+                              section=t("sec.indicators", lang),
+                              tally=tally_text_short(numeric, lang, ctx.final)), "pe-note"))
+        if len(milestones):
+            parts.append(_group_table(milestones, ctx))
     return "".join(parts)
 
 
