@@ -9,33 +9,46 @@ per section: ``overall`` (一、总体进展), ``indicators`` (二、主要指�
 ``i18n`` the zh/en wording, ``render`` writes the self-contained HTML page.
 """
 
-from analysis.core.formatting import format_number as fmt_number
-from analysis.core.formatting import format_share as fmt_share
-from analysis.core.formatting import format_target as fmt_target
-from analysis.figures.charts import setup_plotting
-from analysis.report.context import ReportContext, load_report_context
-from analysis.report.html import esc, grade_badge
-from analysis.report.indicators import indicators_section
-from analysis.report.method import method_note
-from analysis.report.outlook import outlook_section
-from analysis.report.overall import headline_lists, headline_text, overall_section, tally_text
-from analysis.report.page import page_header
-from analysis.report.plan_labels import eval_kind
-from analysis.report.problems import problems_section
-from analysis.report.render import render_notebook_html
-from analysis.report.safeguards import rule_years
-from analysis.report.summary import (
-    chapter_links_section,
-    heatmap_section,
-    metadata_section,
-    summary_overall_section,
-)
-from analysis.report.tasks import tasks_section
+from __future__ import annotations
 
-__all__ = [
-    "ReportContext", "chapter_links_section", "esc", "eval_kind", "fmt_number", "fmt_share",
-    "fmt_target", "grade_badge", "headline_lists", "headline_text", "heatmap_section", "indicators_section",
-    "load_report_context", "metadata_section", "method_note", "outlook_section",
-    "overall_section", "page_header", "problems_section", "render_notebook_html",
-    "rule_years", "setup_plotting", "summary_overall_section", "tally_text", "tasks_section",
-]
+import importlib
+from typing import Any
+
+# Names are imported on first use (as in analysis.evaluate): the batch runner reads the report's
+# wording and file names without importing pandas and matplotlib.
+_EXPORTS: dict[str, tuple[str, str]] = {
+    "ReportContext": ("analysis.report.context", "ReportContext"),
+    "chapter_links_section": ("analysis.report.summary", "chapter_links_section"),
+    "esc": ("analysis.report.html", "esc"),
+    "eval_kind": ("analysis.report.plan_labels", "eval_kind"),
+    "fmt_number": ("analysis.core.formatting", "format_number"),
+    "fmt_share": ("analysis.core.formatting", "format_share"),
+    "fmt_target": ("analysis.core.formatting", "format_target"),
+    "grade_badge": ("analysis.report.html", "grade_badge"),
+    "headline_lists": ("analysis.report.overall", "headline_lists"),
+    "headline_text": ("analysis.report.overall", "headline_text"),
+    "heatmap_section": ("analysis.report.summary", "heatmap_section"),
+    "indicators_section": ("analysis.report.indicators", "indicators_section"),
+    "load_report_context": ("analysis.report.context", "load_report_context"),
+    "metadata_section": ("analysis.report.summary", "metadata_section"),
+    "method_note": ("analysis.report.method", "method_note"),
+    "outlook_section": ("analysis.report.outlook", "outlook_section"),
+    "overall_section": ("analysis.report.overall", "overall_section"),
+    "page_header": ("analysis.report.page", "page_header"),
+    "problems_section": ("analysis.report.problems", "problems_section"),
+    "render_notebook_html": ("analysis.report.render", "render_notebook_html"),
+    "rule_years": ("analysis.report.safeguards", "rule_years"),
+    "setup_plotting": ("analysis.figures.charts", "setup_plotting"),
+    "summary_overall_section": ("analysis.report.summary", "summary_overall_section"),
+    "tally_text": ("analysis.report.overall", "tally_text"),
+    "tasks_section": ("analysis.report.tasks", "tasks_section"),
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        module, attribute = _EXPORTS[name]
+        return getattr(importlib.import_module(module), attribute)
+    raise AttributeError(f"module 'analysis.report' has no attribute {name!r}")

@@ -144,23 +144,12 @@ def page_header(ctx: ReportContext, *, summary: bool = False) -> str:
 
 def full_report_files(ctx: ReportContext) -> list[tuple[str, str]]:
     """``(label, file name)`` of the complete report: the print-ready page and the Word file
-    (their names come from :mod:`analysis.report.document`, which writes them)."""
+    (named by :mod:`analysis.report.naming`, as the document stage writes them)."""
+    from analysis.report.naming import document_file_name, report_page_name
+
     lang = ctx.lang
-    page, word = f"report{paths.lang_suffix(lang)}.html", None
-    try:
-        from analysis.report.document import files
-    except Exception:  # noqa: BLE001 - the report package is optional for a page
-        files = None
-    if files is not None:
-        try:
-            page = files.report_page_name(lang)
-            word = files.document_file_name(ctx)
-        except Exception:  # noqa: BLE001
-            word = None
-    out = [(t("nav.full", lang), page)]
-    if word:
-        out.append((t("nav.word", lang), word))
-    return out
+    word = document_file_name(plan_name(ctx), ctx.rule.mode, ctx.eval_year, lang)
+    return [(t("nav.full", lang), report_page_name(lang)), (t("nav.word", lang), word)]
 
 
 def navigation(ctx: ReportContext, chapter: int | None) -> str:

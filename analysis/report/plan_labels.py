@@ -32,12 +32,10 @@ def plan_name(ctx: ReportContext) -> str:
 
 
 def eval_kind(ctx: ReportContext) -> str:
-    """中期评估 / 终期评估 / N年度进展评估 (wording follows the evaluation year)."""
-    if ctx.final:
-        return t("eval.final", ctx.lang)
-    if ctx.eval_year == ctx.midterm_year:
-        return t("eval.midterm", ctx.lang)
-    return t("eval.annual", ctx.lang, year=ctx.eval_year)
+    """中期评估 / 终期评估 / N年度进展评估 (wording follows the rule's mode)."""
+    from analysis.report.naming import evaluation_kind
+
+    return evaluation_kind(ctx.rule.mode, ctx.eval_year, ctx.lang)
 
 
 def chapter_title(ctx: ReportContext, number: int) -> str:

@@ -7,7 +7,20 @@ page; ``narrative`` merges what only the bureau can write (``narrative.md`` in t
 folder); ``files`` names the files and writes both.
 """
 
-from analysis.report.document.compose import compose_report
-from analysis.report.document.files import document_file_name, write_evaluation_report
+from __future__ import annotations
 
-__all__ = ["compose_report", "document_file_name", "write_evaluation_report"]
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "compose_report": "analysis.report.document.compose",
+    "document_file_name": "analysis.report.document.files",
+    "write_evaluation_report": "analysis.report.document.files",
+}
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'analysis.report.document' has no attribute {name!r}")

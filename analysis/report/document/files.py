@@ -3,30 +3,22 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from analysis.core import paths
 from analysis.core.io import write_atomic
+from analysis.report import naming
 from analysis.report.context import ReportContext, load_report_context
 from analysis.report.i18n import t
-from analysis.report.plan_labels import eval_kind, plan_name
-
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+from analysis.report.plan_labels import plan_name
 
 
 def document_file_name(ctx: ReportContext) -> str:
-    """``<plan name>中期评估报告.docx`` (终期评估报告 at the target year; English: ``<name> -
-    Mid-term evaluation report.en.docx``), with characters Windows refuses removed."""
-    name = f"{plan_name(ctx)}{t('doc.subtitle', ctx.lang, kind=eval_kind(ctx))}" \
-        if ctx.lang == "zh" else \
-        f"{plan_name(ctx)} - {t('doc.subtitle', ctx.lang, kind=eval_kind(ctx))}"
-    return _UNSAFE.sub("", name).strip() + f"{paths.lang_suffix(ctx.lang)}.docx"
+    """The Word file's name for ``ctx`` (:func:`analysis.report.naming.document_file_name`)."""
+    return naming.document_file_name(plan_name(ctx), ctx.rule.mode, ctx.eval_year, ctx.lang)
 
 
-def report_page_name(lang: str) -> str:
-    """``report.html`` / ``report.en.html``: the print-ready page of the whole report."""
-    return f"report{paths.lang_suffix(lang)}.html"
+report_page_name = naming.report_page_name
 
 
 def page_links(ctx: ReportContext) -> list[tuple[str, str]]:
