@@ -28,8 +28,13 @@ test: $(STAMP)
 	$(BIN)/python scripts/check_lab.py
 
 ## Start JupyterLab on the project with the project's kernel.
+## As root (a container) it adds --allow-root; on Linux without a display (a server) it adds
+## --no-browser: open the URL it prints (with its token) through `ssh -L 8888:localhost:8888 HOST`,
+## or listen on the network with `make lab LAB_ARGS="--ip=0.0.0.0 --port=8888"`.
+LAB_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
+LAB_BROWSER := $(if $(and $(filter Linux,$(shell uname -s 2>/dev/null)),$(if $(DISPLAY)$(WAYLAND_DISPLAY),,x)),--no-browser,)
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=. $(LAB_ARGS)
+	$(BIN)/jupyter lab --notebook-dir=. $(LAB_ROOT) $(LAB_BROWSER) $(LAB_ARGS)
 
 ## Headless check of `make lab`: start JupyterLab, run every notebook through it, shut down.
 lab-check: $(STAMP)
@@ -43,9 +48,11 @@ sync-notebooks: $(STAMP)
 golden: $(STAMP)
 	$(BIN)/python scripts/update_golden.py
 
-## Benchmark the pipeline (see scripts/bench.py).
+## Benchmark the pipeline (scripts/bench.py): the papermill loop against the runner, a no-op
+## re-run, 1/2/4/8 plans, a Dask LocalCluster, where the time goes, peak memory, same outputs;
+## prints the tables and writes them to docs/benchmark.md (BENCH_ARGS: e.g. --copies 1,2).
 bench: $(STAMP)
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py --markdown docs/benchmark.md $(BENCH_ARGS)
 
 ## Re-pin requirements.lock from requirements.in in a throw-away venv.
 lock:

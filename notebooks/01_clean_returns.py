@@ -19,11 +19,12 @@
 # Stage 1: reads `data/raw/<plan>/returns/` with its layout map, derives shares, runs the QA checks and writes the processed tables. Errors stop here; warnings are listed below with file, sheet and cell.
 
 # %% tags=["parameters"]
-plan = "kaiping"
-data_root = ""
+plan = "kaiping"  # plan folder name under data/raw/
+data_root = ""  # folder holding raw/ and processed/ (empty: the project's data/)
 
 # %%
 import pandas as pd
+from IPython.display import display
 
 from analysis.clean.stage import run_clean_stage
 
@@ -53,7 +54,9 @@ qa.groupby(["check", "severity"]).size().rename("findings").reset_index()
 # ## Warnings with their location
 
 # %%
-qa.loc[qa["severity"] != "error", ["check", "severity", "year", "level", "indicator", "message", "source_file", "source_sheet", "source_cell"]]
+with pd.option_context("display.max_rows", None, "display.max_columns", None):
+    display(qa.loc[qa["severity"] != "error", ["check", "severity", "year", "level", "indicator", "message",
+                                               "source_file", "source_sheet", "source_cell"]])
 
 # %% [markdown]
 # ## Coverage: indicators reported per year (✓ reported, d derived)
@@ -61,4 +64,5 @@ qa.loc[qa["severity"] != "error", ["check", "severity", "year", "level", "indica
 # %%
 mark = indicators.assign(mark=indicators["derived"].map({True: "d", False: "✓"}))
 coverage = mark.pivot_table(index=["level", "indicator"], columns="year", values="mark", aggfunc="first").fillna("")
-coverage
+with pd.option_context("display.max_rows", None, "display.max_columns", None):
+    display(coverage)

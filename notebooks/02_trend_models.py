@@ -17,13 +17,23 @@
 # # 02 趋势预测模型 · Trend models of enrolment and teacher supply
 #
 # Stage 2: fits every numeric series of the tidy returns up to `as_of_year` (0 = the last observed year), back-tests each method from every past origin, and writes `projections`, `backtest`, `model_choice`, `teacher_balance`, `qualification_outlook` and `attainment` to `data/processed/<plan>/models/<as_of_year>/`. Methods, intervals and staffing norms are documented in `docs/models.md`.
+#
+# **To force a method for a series** (the back-test chooses one per series; see *Model comparison* below), name it in the plan's study file `data/raw/<plan>/study.yaml`, under `methods:` (indicator → level → method, one of `cohort`, `linear`, `drift`, `damped`, `logit_trend`, `naive`), then re-run this notebook (or `python -m analysis run`, which re-runs the models and what depends on them):
+#
+# ```yaml
+# methods:
+#   enrolment:
+#     vocational: drift
+# ```
+#
+# `model_choice` then says `drift forced by study.yaml` for that series (or why the method cannot run for it). The band and the other settings of the status rule live in the same file (`rule:`, see `data/raw/README.md`).
 
 # %% tags=["parameters"]
-plan = "kaiping"
-data_root = ""
+plan = "kaiping"  # plan folder name under data/raw/
+data_root = ""  # folder holding raw/ and processed/ (empty: the project's data/)
 # fit on data up to the evaluation year (0 = the last observed year)
 as_of_year = 2023
-horizon_beyond_target = 5
+horizon_beyond_target = 5  # project this many years beyond the plan's target year
 
 # %%
 import pandas as pd
@@ -44,6 +54,8 @@ levels = [lv for lv in ("preschool", "primary", "junior", "senior_general", "voc
           if ((projections["indicator"] == "enrolment") & (projections["level"] == lv)).any()]
 print(f"as of {result.as_of_year}, projected to {result.end_year}; "
       f"plan years {years['base_year']}/{years['midterm_year']}/{years['target_year']}")
+forced = ", ".join(f"{indicator}/{level} = {method}" for (indicator, level), method in result.forced.items())
+print(f"methods forced by data/raw/{plan}/study.yaml: {forced or 'none'}")
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -54,10 +66,14 @@ for level in levels:
     print(level, "; ".join(shown))
 
 # %% [markdown]
-# ## Model comparison: which method each enrolment series uses, and why
+# ## Model comparison: which method each series uses, and why
+#
+# Enrolment first, then every other series (`model_choice`, shown whole). A method forced by `study.yaml` (`methods:`, see the top of this notebook) says so in `reason`.
 
 # %%
-choice[choice["indicator"] == "enrolment"][["level", "method_used", "reason"]]
+with pd.option_context("display.max_rows", None, "display.max_colwidth", None):
+    display(choice[choice["indicator"] == "enrolment"][["level", "method_used", "reason"]])
+    display(choice[choice["indicator"] != "enrolment"][["indicator", "level", "method_used", "reason", "n_points"]])
 
 # %%
 # Each method's projection at the target year and at the end of the horizon (enrolment)
@@ -154,5 +170,6 @@ print(f"targets with a probability: {attainment['probability_met'].notna().sum()
       f"of {attainment['target_key'].nunique()} targets ({len(attainment)} rows)")
 
 # %%
-attainment[["target_key", "milestone", "year", "indicator", "level", "comparator", "threshold", "mean",
-     "lo80", "hi80", "probability_met", "method", "method_used", "note"]].round(3)
+with pd.option_context("display.max_rows", None, "display.max_columns", None):
+    display(attainment[["target_key", "milestone", "year", "indicator", "level", "comparator", "threshold", "mean",
+                        "lo80", "hi80", "probability_met", "method", "method_used", "note"]].round(3))

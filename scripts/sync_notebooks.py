@@ -6,11 +6,17 @@ output-free before a commit). To take edits made in the .py script instead, run
 `jupytext --sync notebooks/NAME.py` first.
 
 Golden cells (first line ``# NBVAL_CHECK_OUTPUT``) keep their text outputs: they are the
-expected values nbval compares against (refresh them with `make golden`).
+expected values nbval compares against (refresh them with `make golden`). `make golden` also
+stores, beside them, each notebook's default parameters and the study settings of its default
+plan (``notebooks/golden_parameters.json``, :func:`golden_defaults`): the golden values hold for
+those defaults only, and ``tests/test_notebook_hygiene.py`` fails when they change without the
+golden values being regenerated.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import sys
 from pathlib import Path
 
@@ -20,6 +26,47 @@ import nbformat
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 KERNELSPEC = {"name": "plan-eval", "display_name": "Plan evaluation (plan-eval)", "language": "python"}
 GOLDEN_MARK = "# NBVAL_CHECK_OUTPUT"
+GOLDEN_PARAMETERS = NOTEBOOKS / "golden_parameters.json"
+"""Each notebook's default parameters (and its default plan's study settings) when its golden
+outputs were last stored."""
+
+
+def golden_defaults(path: Path) -> dict:
+    """What a notebook's golden outputs depend on besides the data and the code: its declared
+    parameters (names, types, defaults: :func:`analysis.pipeline.params.defaults_record`) and
+    the study settings of its default ``plan`` (``data/raw/<plan>/study.yaml``), with one
+    digest of both."""
+    if str(NOTEBOOKS.parent) not in sys.path:
+        sys.path.insert(0, str(NOTEBOOKS.parent))
+    from analysis.core import paths
+    from analysis.core.errors import AnalysisError
+    from analysis.core.study import load_study
+    from analysis.pipeline.params import defaults_record
+
+    record = defaults_record(path)
+    plan = record["parameters"].get("plan", {}).get("default")
+    study = None
+    if isinstance(plan, str) and plan:
+        try:
+            study = load_study(paths.raw_plan_dir(plan)).to_dict()
+        except AnalysisError:
+            study = None
+    text = json.dumps([record["parameters"], study], sort_keys=True, ensure_ascii=False)
+    return {"parameters": record["parameters"], "study": study,
+            "digest": hashlib.sha256(text.encode()).hexdigest()}
+
+
+def write_golden_defaults(paths: list[Path]) -> Path:
+    """Store :func:`golden_defaults` of ``paths`` in :data:`GOLDEN_PARAMETERS` (other entries kept)."""
+    try:
+        stored = json.loads(GOLDEN_PARAMETERS.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        stored = {}
+    for path in paths:
+        stored[path.stem] = golden_defaults(path)
+    GOLDEN_PARAMETERS.write_text(json.dumps(dict(sorted(stored.items())), ensure_ascii=False,
+                                            indent=1) + "\n", encoding="utf-8")
+    return GOLDEN_PARAMETERS
 
 
 def is_golden(cell: nbformat.NotebookNode) -> bool:

@@ -31,6 +31,12 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
         (["run", "--all", "--jobs", "0"], "argument --jobs: must be at least 1"),
         (["run", "--all", "--eval"], "unrecognized arguments: --eval"),  # no abbreviations
         (["run", "--plan", "a", "--all"], "not allowed with argument"),
+        (["run", "--all", "--band", "0.5"], "argument --band: band must lie in [0, 0.5)"),
+        (["status", "--eval-year", "20x3"], "argument --eval-year: not a year: '20x3'"),
+        (["status", "--all"], "unrecognized arguments: --all"),
+        (["params"], "the following arguments are required: NOTEBOOK"),
+        (["run", "--all", "--log"], "argument --log: expected one argument"),
+        (["run", "--all", "-f"], "argument -f/--parameters-file: expected one argument"),
     ],
 )
 def test_a_bad_option_is_refused_in_one_line_before_any_work(tmp_path, args, expected):
@@ -39,6 +45,14 @@ def test_a_bad_option_is_refused_in_one_line_before_any_work(tmp_path, args, exp
     assert done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert expected in done.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_run_needs_a_plan_all_or_a_parameters_file(tmp_path):
+    make_plan(tmp_path, "demo")
+    done = run_cli("--data-root", str(tmp_path), "run", "--notebooks", str(FIXTURES))
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "name the plan(s) with --plan NAME, or --all, or 'plan:' in the parameters file" \
+        in done.stderr
 
 
 def test_an_unknown_plan_is_an_analysis_error_in_one_line(tmp_path):
@@ -69,7 +83,7 @@ def test_a_failed_batch_exits_1_with_a_summary_and_a_noop_run_imports_nothing_he
     assert cli.main(argv) == 1
     out = capsys.readouterr().out
     assert "chapter   demo  1        failed" in out
-    assert "5 ok, 1 failed" in out
+    assert "6 ok, 1 failed" in out
 
     (raw / "fail_chapter_1").unlink()
     assert cli.main(argv) == 0
@@ -87,4 +101,18 @@ def test_a_failed_batch_exits_1_with_a_summary_and_a_noop_run_imports_nothing_he
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "HEAVY []" in done.stdout
-    assert "6 skipped" in done.stdout
+    assert "7 skipped" in done.stdout
+    # Saying what a run would do, and where every task stands, is as cheap.
+    for extra in (["--dry-run"], ["--quiet"]):
+        done = subprocess.run([PYTHON, "-c", probe, str(FIXTURES), *argv, *extra],
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert "HEAVY []" in done.stdout
+    assert "0 of 7 tasks would run" in subprocess.run(
+        [PYTHON, "-c", probe, str(FIXTURES), *argv, "--dry-run"], capture_output=True,
+        text=True, timeout=60).stdout
+    status = [*argv[:4], "status", "--chapters", "1,2", "--notebooks", str(FIXTURES)]
+    done = subprocess.run([PYTHON, "-c", probe, str(FIXTURES), *status], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "HEAVY []" in done.stdout and "7 fresh" in done.stdout

@@ -118,3 +118,57 @@ def test_paired_script_in_sync(path):
     assert script.read_text(encoding="utf-8") == expected, (
         f"{script.name} is out of sync with {path.name}: run `make sync-notebooks`"
     )
+
+
+@pytest.mark.parametrize("path", notebook_paths, ids=lambda p: p.stem)
+def test_papermill_can_read_every_parameter_line(path):
+    """papermill skips (with a warning) an assignment line holding a second ``=``, e.g. in its
+    help comment, and then calls the parameter unknown when the runner passes it."""
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if "parameters" in c.get("metadata", {}).get("tags", []))
+    for number, line in enumerate(cell.source.splitlines(), start=1):
+        if line.strip() and not line.strip().startswith("#"):
+            assert line.count("=") == 1, f"parameters cell line {number}: {line!r}"
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_stage_parameter_has_help(name):
+    """``python -m analysis params NOTEBOOK`` prints it (a comment on or above the line)."""
+    from analysis.pipeline.params import notebook_schema
+
+    schema = notebook_schema(NOTEBOOKS / f"{name}.ipynb")
+    assert [p.name for p in schema.parameters.values() if not p.help] == []
+
+
+def _golden_defaults():
+    import sys
+
+    sys.path.insert(0, str(NOTEBOOKS.parent / "scripts"))
+    from sync_notebooks import GOLDEN_PARAMETERS, golden_defaults
+
+    return GOLDEN_PARAMETERS, golden_defaults
+
+
+@pytest.mark.parametrize("path", notebook_paths, ids=lambda p: p.stem)
+def test_default_parameters_are_those_the_golden_values_were_made_with(path):
+    """The golden outputs hold for the notebook's defaults (and its default plan's study.yaml):
+    `make golden` stores both beside them; a default changed without regenerating the golden
+    values on purpose fails here, naming what changed."""
+    import json
+
+    stored_file, golden_defaults = _golden_defaults()
+    assert stored_file.is_file(), f"{stored_file.name} missing: run `make golden`"
+    stored = json.loads(stored_file.read_text(encoding="utf-8")).get(path.stem)
+    assert stored is not None, f"{path.name} has no stored defaults: run `make golden`"
+    now = golden_defaults(path)
+    if now["digest"] == stored["digest"]:
+        return
+    changed = [f"{name}: {stored['parameters'].get(name, {}).get('default')!r} → "
+               f"{now['parameters'].get(name, {}).get('default')!r}"
+               for name in {**stored["parameters"], **now["parameters"]}
+               if stored["parameters"].get(name) != now["parameters"].get(name)]
+    if stored.get("study") != now.get("study"):
+        changed.append(f"study.yaml of the default plan: {stored.get('study')} → {now.get('study')}")
+    pytest.fail(f"{path.name}: the golden values were made with other defaults "
+                f"({'; '.join(changed)}); if the change is intended, run `make golden` and "
+                "review the diff of the golden cells")

@@ -25,7 +25,7 @@ def test_a_batch_runs_on_a_dask_cluster_by_its_address(tmp_path):
                       scheduler=cluster.scheduler_address)
         results = run_batch(run, stream=io.StringIO())
         again = run_batch(run, stream=io.StringIO())
-    assert [r.status for r in results] == ["ok"] * 10
+    assert [r.status for r in results] == ["ok"] * 12
     workers = {r.worker for r in results}
     assert len(workers) == 2  # both worker processes took tasks
     for plan in ("county_01", "county_02"):

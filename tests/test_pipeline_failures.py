@@ -27,9 +27,10 @@ def test_failures_are_isolated_kept_reported_and_not_cached(tmp_path):
     assert statuses(results) == {
         "bad/clean": "failed", "bad/models/2023": "blocked", "bad/2023/evaluate": "blocked",
         "bad/2023/chapter_1": "blocked", "bad/2023/chapter_2": "blocked",
-        "bad/2023/summary": "blocked",
+        "bad/2023/summary": "blocked", "bad/2023/document": "blocked",
         "good/clean": "ok", "good/models/2023": "ok", "good/2023/evaluate": "ok",
         "good/2023/chapter_1": "ok", "good/2023/chapter_2": "failed", "good/2023/summary": "ok",
+        "good/2023/document": "ok",
     }
     assert batch_failed(results)
     report = tmp_path / "reports" / "good" / "2023"
@@ -47,7 +48,7 @@ def test_failures_are_isolated_kept_reported_and_not_cached(tmp_path):
     assert table[0].split()[:5] == ["stage", "plan", "chapter", "status", "seconds"]
     row = next(line for line in table if line.split()[:4] == ["chapter", "good", "2", "failed"])
     assert str(kept) in row
-    assert table[-1] == "5 ok, 2 failed, 5 blocked"
+    assert table[-1] == "6 ok, 2 failed, 6 blocked"
 
     # Once fixed, only what failed runs again. (The flag file sits in the raw plan folder,
     # so cleaning runs too, but its tables come out the same and the models are skipped.)
@@ -56,7 +57,7 @@ def test_failures_are_isolated_kept_reported_and_not_cached(tmp_path):
                                stream=io.StringIO()))
     assert rerun == {"good/clean": "ok", "good/models/2023": "skipped",
                      "good/2023/evaluate": "skipped", "good/2023/chapter_1": "skipped", "good/2023/chapter_2": "ok",
-                     "good/2023/summary": "skipped"}
+                     "good/2023/summary": "skipped", "good/2023/document": "skipped"}
     assert not kept.exists()
 
 

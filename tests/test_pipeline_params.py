@@ -95,3 +95,64 @@ def test_the_project_notebooks_declare_what_the_runner_passes(name):
     }[name]
     path = PROJECT_ROOT / "notebooks" / f"{name}.ipynb"
     assert sorted(notebook_schema(path).names) == sorted(expected)
+
+
+def test_help_comes_from_the_comment_on_or_above_each_line():
+    params = parse_parameters(
+        'plan = "demo"  # plan folder name\n'
+        "# the evaluation year,\n# after the base year\n"
+        "eval_year = 2023\n\n"
+        "lang = 'zh'\n")
+    assert {n: p.help for n, p in params.items()} == {
+        "plan": "plan folder name", "eval_year": "the evaluation year, after the base year",
+        "lang": ""}
+
+
+def test_an_annotated_none_is_an_optional_parameter_and_its_type_is_checked():
+    from analysis.pipeline.params import NotebookSchema
+
+    params = parse_parameters("band: float = None  # None: the study's\nyear: int = 2023\n")
+    assert params["band"].optional and params["band"].type_name == "float | None"
+    with pytest.raises(AnalysisError, match="parameter default must be one of"):
+        parse_parameters("band = None")  # a type is needed to check a value
+    with pytest.raises(AnalysisError, match="does not have its declared type int"):
+        parse_parameters("year: int = '2023'")
+    schema = notebook_schema(PROJECT_ROOT / "notebooks" / "03_evaluate.ipynb")
+    assert isinstance(schema, NotebookSchema)
+    assert schema.validate({})["band"] is None
+    assert schema.validate({"band": 0.1})["band"] == 0.1
+    assert schema.validate({"band": 0})["band"] == 0.0
+    with pytest.raises(AnalysisError, match="parameter 'band' must be float"):
+        schema.validate({"band": "0.1"})
+
+
+def test_describe_parameters_is_a_table_like_papermill_s_help_notebook():
+    from analysis.pipeline.params import describe_parameters
+
+    schema = notebook_schema(PROJECT_ROOT / "notebooks" / "02_trend_models.ipynb")
+    text = describe_parameters(schema, set_by={"plan": "--plan"})
+    lines = text.splitlines()
+    assert lines[0].split() == ["name", "type", "default", "set", "by", "help"]
+    assert lines[2].split()[:4] == ["plan", "str", '"kaiping"', "--plan"]
+    assert "fit on data up to the evaluation year" in text
+    assert "set by" not in describe_parameters(schema)
+
+
+def test_the_defaults_record_changes_with_a_default_not_with_a_comment(tmp_path):
+    from analysis.pipeline.params import defaults_record
+
+    def notebook(source: str) -> Path:
+        path = tmp_path / f"n{len(list(tmp_path.iterdir()))}.ipynb"
+        path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": source,
+                                               "metadata": {"tags": ["parameters"]},
+                                               "outputs": []}]}), encoding="utf-8")
+        return path
+
+    first = defaults_record(notebook("plan = 'a'\nyear = 2023\n"))
+    assert first["parameters"] == {"plan": {"type": "str", "default": "a"},
+                                   "year": {"type": "int", "default": 2023}}
+    assert defaults_record(notebook("plan = 'a'  # new help\n\nyear = 2023\n"))["digest"] == \
+        first["digest"]
+    assert defaults_record(notebook("plan = 'a'\nyear = 2024\n"))["digest"] != first["digest"]
+    assert defaults_record(notebook("plan = 'a'\nyear: float = 2023\n"))["digest"] != \
+        first["digest"]

@@ -88,12 +88,14 @@ def test_a_bad_cell_keeps_every_last_good_report_marked_stale_until_a_good_run(
         "chapter_1.html", "chapter_2.html", "evaluation.csv", "index.html",
         "notebooks/01_clean_returns.ipynb", "notebooks/02_trend_models.ipynb",
         "notebooks/03_evaluate.ipynb", "notebooks/04_chapter_report.chapter_1.ipynb",
-        "notebooks/04_chapter_report.chapter_2.ipynb", "notebooks/05_summary.ipynb"])
+        "notebooks/04_chapter_report.chapter_2.ipynb", "notebooks/05_summary.ipynb",
+        "notebooks/06_evaluation_report.ipynb", "report.html", "demo中期评估报告.docx"])
     assert listed["reasons"]["index.html"] == "blocked: needs demo/2023/evaluate"
     assert listed["reasons"]["notebooks/01_clean_returns.ipynb"].startswith("failed: ")
     stale_line = out.strip().splitlines()[-1]
-    assert stale_line.startswith("stale: chapter_1.html, chapter_2.html, evaluation.csv, "
-                                 "index.html, 6 executed notebooks in ")
+    assert stale_line.startswith("stale: chapter_1.html, chapter_2.html, demo中期评估报告.docx, "
+                                 "evaluation.csv, index.html, report.html, 7 executed "
+                                 "notebooks in ")
     assert f"in {report} kept from the last successful run and marked stale" in stale_line
 
     # a second failing run: still kept, one banner each, the manifest unchanged

@@ -2,8 +2,10 @@
 
 :func:`fit_models` is pure (DataFrames in, :class:`ModelResult` out);
 :func:`run_models_stage` reads stage 1's ``indicators`` and ``targets`` from
-``processed/<plan>/``, the plan's years and staffing norms from ``raw/<plan>/plan.yaml``, and
-writes the tables to ``processed/<plan>/models/<as_of_year>/``.
+``processed/<plan>/``, the plan's years and staffing norms from ``raw/<plan>/plan.yaml``, the
+methods the study forces for a series from ``raw/<plan>/study.yaml`` (``methods:``, read by
+:func:`analysis.core.study.load_study`), and writes the tables to
+``processed/<plan>/models/<as_of_year>/``.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from analysis.clean.population import POPULATION_INDICATORS
 from analysis.core import paths
 from analysis.core.errors import AnalysisError
 from analysis.core.io import read_table, write_tables
+from analysis.core.study import STUDY_FILE, Study, load_study
 from analysis.models.attainment import target_attainment
 from analysis.models.backtest import ERROR_COLUMNS, summarise_errors
 from analysis.models.cohort import (
@@ -66,6 +69,8 @@ class ModelResult:
     seconds: float = 0.0
     out_dir: Path | None = None
     cohort_unavailable: dict[str, str] = field(default_factory=dict)
+    forced: dict[tuple[str, str], str] = field(default_factory=dict)
+    """``(indicator, level) → method`` the study forced (``study.yaml``'s ``methods:``)."""
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
@@ -142,13 +147,17 @@ def fit_models(
     specs: Sequence[LevelSpec] = DEFAULT_SPECS,
     max_horizon: int = 3,
     k: int = 3,
+    force_methods: Mapping[tuple[str, str], str] | None = None,
 ) -> ModelResult:
     """Fit, back-test and project every numeric series; teacher balance; attainment.
 
     ``years`` needs ``base_year``, ``midterm_year`` and ``target_year``. Only rows with
     ``year <= as_of_year`` (0 = last observed year) are used; later observations are copied to
-    the ``observed`` column of the projections for an ex-post check.
+    the ``observed`` column of the projections for an ex-post check. ``force_methods``
+    (``(indicator, level) → method``, from the study file) makes the combined projection of
+    those series use that method whenever it can run; ``model_choice`` says so.
     """
+    forced_methods = dict(force_methods or {})
     started = time.perf_counter()
     frame = indicators.copy()
     frame["year"] = frame["year"].astype(int)
@@ -174,12 +183,16 @@ def fit_models(
             method = _cohort_method(panel, lev, as_of, cohort_full, max_horizon, specs, k, cache)
             if method is not None:
                 extra["cohort"] = method
-        force = "logit_trend" if ind.startswith(QUALIFICATION_PREFIX) else None
-        results.append(project_series(
+        forced = forced_methods.get((ind, lev))
+        force = forced or ("logit_trend" if ind.startswith(QUALIFICATION_PREFIX) else None)
+        series = project_series(
             ind, lev, history, end_year, extra, max_horizon,
             observed_later=laters.get((ind, lev)), force_method=force,
-            damped=ind in DAMPED_INDICATORS and lev not in AGGREGATE_LEVELS,
-        ))
+            damped=(ind in DAMPED_INDICATORS and lev not in AGGREGATE_LEVELS) or forced == "damped",
+        )
+        if forced:
+            _say_forced(series.choice, forced)
+        results.append(series)
 
     projections = _frame_of(results)
     error_rows = [(r.indicator, r.level, *row) for r in results for row in r.error_rows]
@@ -212,7 +225,31 @@ def fit_models(
         "attainment": attainment, "cohort_ratios": ratios,
     }
     return ModelResult(tables, as_of, end_year, dict(years), time.perf_counter() - started,
-                       cohort_unavailable=dict(cohort_full.unavailable))
+                       cohort_unavailable=dict(cohort_full.unavailable), forced=forced_methods)
+
+
+def _say_forced(choice: dict, forced: str) -> None:
+    """Make ``model_choice``'s reason say that the study forced the method (or could not)."""
+    reason = str(choice.get("reason") or "")
+    if choice.get("method_used") == forced:
+        choice["reason"] = reason.replace(f"{forced} required (bounded trend)",
+                                          f"{forced} forced by {STUDY_FILE}", 1)
+    else:
+        choice["reason"] = (f"{STUDY_FILE} forces {forced}, which cannot run for this series "
+                            f"({choice.get('n_points')} observed years); {reason}")
+
+
+def check_forced_series(study: Study, indicators: pd.DataFrame) -> None:
+    """AnalysisError (naming the study file's line) for a forced series the data do not have."""
+    present = set(zip(indicators["indicator"].astype(str), indicators["level"].astype(str),
+                      strict=True))
+    for (indicator, level), method in study.methods.items():
+        if (indicator, level) not in present:
+            key = f"methods.{indicator}.{level}"
+            raise AnalysisError(
+                f"{STUDY_FILE} forces {method} for a series the processed indicators do not "
+                f"have ({indicator} / {level}; the series are the rows of model_choice)",
+                file=study.file, row=study.line(key), column=key, text=f"{indicator}/{level}")
 
 
 def plan_settings(plan: str, data_root: str | Path | None = None) -> dict[str, object]:
@@ -247,16 +284,20 @@ def run_models_stage(
     targets = read_table(processed, "targets") if targets_path.is_file() else None
     settings = plan_settings(plan, data_root)
     years = {k: int(settings[k]) for k in ("base_year", "midterm_year", "target_year")}
+    study = load_study(paths.raw_plan_dir(plan, data_root))
+    check_forced_series(study, indicators)
     result = fit_models(
         indicators, targets, years, as_of_year=as_of_year,
         horizon_beyond_target=horizon_beyond_target,
         norms=settings["staffing_norms"],  # type: ignore[arg-type]
+        force_methods=study.methods,
     )
     out = paths.models_dir(plan, result.as_of_year, data_root)
     manifest = {
         "stage": "models", "plan": plan, "as_of_year": result.as_of_year,
         "end_year": result.end_year, "horizon_beyond_target": horizon_beyond_target,
         **{k: v for k, v in years.items()}, "fit_seconds": round(result.seconds, 3),
+        "forced_methods": study.to_dict()["methods"],
     }
     result.out_dir = write_tables(out, result.tables, manifest=manifest)
     return result

@@ -333,6 +333,102 @@ def task_key(notebook: str | Path, parameters: Mapping[str, object], inputs_dige
     return digest.hexdigest()
 
 
+def key_parts(notebook: str | Path, inputs: Iterable[str | Path], *,
+              base: str | Path | None = None,
+              package_root: str | Path | None = None) -> dict[str, object]:
+    """What a task's key is made of, file by file (kept in its record, so that ``run
+    --dry-run`` and ``status`` can say *which* input, code file or notebook changed):
+    ``{"notebook": sha, "version": package version, "code": {file: sha}, "inputs": {name: sha}}``
+    (``name`` relative to ``base``; a missing input is ``"missing"``)."""
+    import analysis
+
+    root, files, _ = _code(notebook, package_root)
+    return {
+        "notebook": file_sha256(notebook),
+        "version": analysis.__version__,
+        "code": {name: _stamped_sha(root / name) for name in files},
+        "inputs": file_digests(inputs, base=base),
+    }
+
+
+def key_from_parts(parts: Mapping[str, object], parameters: Mapping[str, object]) -> str:
+    """The :func:`task_key` of a task from its :func:`key_parts` (the same value: the key and
+    the parts recorded beside it are computed from one hashing of the files)."""
+    code = f"{parts['version']}:{_digest_of(parts['code'])}"  # type: ignore[arg-type]
+    digest = hashlib.sha256()
+    for part in (str(parts["notebook"]), canonical_json(dict(parameters)), code,
+                 _digest_of(parts["inputs"])):  # type: ignore[arg-type]
+        digest.update(part.encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def _digest_of(named: Mapping[str, str]) -> str:
+    """:func:`files_digest` from ``{relative name: sha or "missing"}`` (same order, same bytes)."""
+    from pathlib import PurePosixPath
+
+    digest = hashlib.sha256()
+    for name in sorted(named, key=PurePosixPath):
+        digest.update(name.encode())
+        digest.update(b"\0")
+        digest.update(named[name].encode())
+        digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def file_digests(files: Iterable[str | Path], *, base: str | Path | None = None) -> dict[str, str]:
+    """``{name relative to base: SHA-256 or "missing"}`` of ``files`` (hashes are reused while a
+    file's modification time and size stay the same, within one process)."""
+    found = {}
+    for file in sorted(Path(f) for f in files):
+        name = file.relative_to(base).as_posix() if base else file.as_posix()
+        found[name] = _stamped_sha(file)
+    return found
+
+
+def _stamped_sha(path: Path) -> str:
+    try:
+        stat = path.stat()
+    except OSError:
+        return "missing"
+    if not path.is_file():
+        return "missing"
+    return _sha_at(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=4096)
+def _sha_at(path: str, mtime_ns: int, size: int) -> str:
+    del mtime_ns, size  # part of the cache key only
+    return file_sha256(path)
+
+
+def changed_parts(recorded: Mapping[str, object] | None, current: Mapping[str, object]) -> list[str]:
+    """Plain-language differences between a record's :func:`key_parts` and the current ones:
+    ``notebook changed``, ``code changed: analysis/report/outlook.py``, ``input changed:
+    targets.csv`` (added / removed too). Empty when nothing differs."""
+    if not isinstance(recorded, Mapping):
+        return []
+    found = []
+    if recorded.get("notebook") != current.get("notebook"):
+        found.append("notebook changed")
+    if recorded.get("version") != current.get("version"):
+        found.append(f"package version {recorded.get('version')} → {current.get('version')}")
+    for label, part in (("code", "code"), ("input", "inputs")):
+        old, new = recorded.get(part), current.get(part)
+        if not isinstance(old, Mapping) or not isinstance(new, Mapping):
+            continue
+        changed = sorted(n for n in set(old) & set(new) if old[n] != new[n])
+        added = sorted(set(new) - set(old))
+        removed = sorted(set(old) - set(new))
+        for kind, names in ((f"{label} changed", changed), (f"{label} added", added),
+                            (f"{label} removed", removed)):
+            if names:
+                shown = [f"{PACKAGE_ROOT.name}/{n}" if part == "code" else n for n in names[:3]]
+                more = f" (+{len(names) - 3} more)" if len(names) > 3 else ""
+                found.append(f"{kind}: {', '.join(shown)}{more}")
+    return found
+
+
 # --------------------------------------------------------------------------- records
 
 

@@ -5,12 +5,20 @@ checks types, so a misspelt ``eval_yaer=2023`` silently runs the default. Here t
 ``parameters`` cell (literal assignments only) is parsed with :mod:`ast`, a strict pydantic
 model is built from the names, types and defaults it declares, and every task's parameters
 are validated against it *before* any notebook runs.
+
+A comment on the line of an assignment, or the comment lines right above it, is that
+parameter's help (``python -m analysis params NOTEBOOK`` prints names, types, defaults and
+help, like ``papermill --help-notebook``). ``name: float = None`` declares an optional
+parameter whose ``None`` means "not given" (e.g. the band: then the study file's).
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
+import io
 import json
+import tokenize
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -31,6 +39,17 @@ class Parameter:
     name: str
     type: type
     default: Any
+    help: str = ""
+    """The comment on the assignment's line, or the comment lines right above it."""
+
+    @property
+    def optional(self) -> bool:
+        """True when the default is ``None`` ("not given"; only with an annotation)."""
+        return self.default is None
+
+    @property
+    def type_name(self) -> str:
+        return self.type.__name__ + (" | None" if self.optional else "")
 
 
 @dataclass(frozen=True)
@@ -82,6 +101,7 @@ def parse_parameters(source: str, *, notebook: str | Path = "<parameters>") -> d
             f"parameters cell is not valid Python ({exc.msg})", file=notebook, row=exc.lineno
         ) from None
     found: dict[str, Parameter] = {}
+    comments = _comments(source)
     for node in tree.body:
         if isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant):
             continue  # a docstring or a bare string comment
@@ -96,8 +116,35 @@ def parse_parameters(source: str, *, notebook: str | Path = "<parameters>") -> d
                 row=node.lineno,
                 text=ast.get_source_segment(source, node),
             ) from None
-        found[name] = Parameter(name, _declared_type(annotation, default, notebook, node), default)
+        found[name] = Parameter(name, _declared_type(annotation, default, notebook, node), default,
+                                _help(comments, node))
     return found
+
+
+def _comments(source: str) -> dict[int, tuple[str, bool]]:
+    """``line → (comment text, the comment is the whole line)`` of a cell's source."""
+    found: dict[int, tuple[str, bool]] = {}
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.COMMENT:
+                text = token.string.lstrip("#").strip()
+                found[token.start[0]] = (text, not token.line[: token.start[1]].strip())
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return found
+
+
+def _help(comments: dict[int, tuple[str, bool]], node: ast.stmt) -> str:
+    """A parameter's help: its line's trailing comment, else the comment block right above."""
+    trailing = comments.get(node.lineno)
+    if trailing and not trailing[1]:
+        return trailing[0]
+    above: list[str] = []
+    line = node.lineno - 1
+    while line in comments and comments[line][1]:
+        above.insert(0, comments[line][0])
+        line -= 1
+    return " ".join(part for part in above if part)
 
 
 def _assignment_parts(node: ast.stmt, notebook: str | Path) -> tuple[str, ast.expr | None, ast.expr]:
@@ -119,7 +166,14 @@ def _declared_type(annotation: ast.expr | None, default: object, notebook: str |
     """The parameter's type: its annotation if any, else the type of its default."""
     if annotation is not None:
         if isinstance(annotation, ast.Name) and annotation.id in _TYPES:
-            return _TYPES[annotation.id]
+            kind = _TYPES[annotation.id]
+            if default is not None and not isinstance(default, kind) and not (
+                    kind is float and type(default) is int) and not (
+                    kind is list and isinstance(default, tuple)):
+                raise AnalysisError(
+                    f"parameter default does not have its declared type {annotation.id}",
+                    file=notebook, row=node.lineno, text=repr(default))
+            return kind
         raise AnalysisError(
             f"unsupported parameter annotation (use one of {', '.join(_TYPES)})",
             file=notebook, row=node.lineno, text=ast.unparse(annotation),
@@ -140,7 +194,8 @@ def _schema_cached(path: str, mtime_ns: int, size: int) -> NotebookSchema:
     from pydantic import ConfigDict, create_model
 
     params = parse_parameters(parameters_cell_source(path), notebook=path)
-    fields: dict[str, Any] = {p.name: (p.type, p.default) for p in params.values()}
+    fields: dict[str, Any] = {p.name: (p.type | None if p.optional else p.type, p.default)
+                              for p in params.values()}
     model = create_model(  # type: ignore[call-overload]
         "Parameters_" + "".join(ch if ch.isalnum() else "_" for ch in Path(path).stem),
         __config__=ConfigDict(extra="forbid", strict=True),
@@ -188,3 +243,36 @@ def validate_parameters(schema: NotebookSchema, values: Mapping[str, object]) ->
             text=first.get("input"),
         ) from None
     return checked.model_dump()
+
+
+def describe_parameters(schema: NotebookSchema, *, set_by: dict[str, str] | None = None) -> str:
+    """The parameters of a notebook as a plain table: name, type, default, help (and, with
+    ``set_by``, the ``run`` option that sets each one), like ``papermill --help-notebook``."""
+    rows = [("name", "type", "default", *(("set by",) if set_by is not None else ()), "help")]
+    for p in schema.parameters.values():
+        default = "None" if p.default is None else json.dumps(p.default, ensure_ascii=False)
+        extra = ((set_by or {}).get(p.name, "-"),) if set_by is not None else ()
+        rows.append((p.name, p.type_name, default, *extra, p.help))
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]) - 1)]
+    lines = []
+    for index, row in enumerate(rows):
+        cells = [row[i].ljust(widths[i]) for i in range(len(widths))]
+        lines.append("  ".join([*cells, row[-1]]).rstrip())
+        if index == 0:
+            lines.append("  ".join(["-" * w for w in widths] + ["----"]))
+    return "\n".join(lines)
+
+
+def defaults_record(notebook: str | Path) -> dict[str, Any]:
+    """The declared parameters of a notebook, ``{name: {"type": …, "default": …}}`` in the
+    order of its cell, and a digest of them (comments and layout do not count).
+
+    ``scripts/update_golden.py`` stores it for every notebook beside the golden outputs
+    (``notebooks/golden_parameters.json``); a test compares, so a default changed without
+    regenerating the golden values on purpose is caught.
+    """
+    schema = notebook_schema(notebook)
+    declared = {p.name: {"type": p.type_name, "default": p.default}
+                for p in schema.parameters.values()}
+    text = json.dumps(declared, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return {"parameters": declared, "digest": hashlib.sha256(text.encode()).hexdigest()}

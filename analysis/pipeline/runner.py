@@ -27,8 +27,9 @@ from typing import Any, TextIO
 
 from analysis.core import paths
 from analysis.core.errors import AnalysisError
+from analysis.core.study import STUDY_FILE, load_study
 from analysis.evaluate.rule import StatusRule, check_band
-from analysis.pipeline import cache
+from analysis.pipeline import cache, kernels
 from analysis.pipeline.params import notebook_schema
 from analysis.pipeline.progress import Progress
 from analysis.pipeline.tasks import (
@@ -42,7 +43,7 @@ from analysis.pipeline.tasks import (
     run_task,
 )
 
-STAGES = ("clean", "models", "evaluate", "chapter", "summary")
+STAGES = ("clean", "models", "evaluate", "chapter", "summary", "document")
 LANGS = ("zh", "en")
 
 
@@ -55,6 +56,7 @@ class Notebooks:
     evaluate: Path
     chapter: Path
     summary: Path
+    document: Path
 
     @classmethod
     def in_folder(cls, folder: str | Path | None = None) -> Notebooks:
@@ -66,6 +68,7 @@ class Notebooks:
             evaluate=base / "03_evaluate.ipynb",
             chapter=base / "04_chapter_report.ipynb",
             summary=base / "05_summary.ipynb",
+            document=base / "06_evaluation_report.ipynb",
         )
 
     def of(self, stage: str) -> Path:
@@ -83,6 +86,7 @@ class PlanInfo:
     name: str
     base_year: int | None = None
     target_year: int | None = None
+    name_en: str = ""
 
 
 def load_plan_info(plan_dir: Path) -> PlanInfo:
@@ -117,7 +121,8 @@ def load_plan_info(plan_dir: Path) -> PlanInfo:
 
     return PlanInfo(chapters=tuple(numbers), midterm_year=year,
                     name=str(config.get("name_zh") or plan_dir.name),
-                    base_year=whole("base_year"), target_year=whole("target_year"))
+                    base_year=whole("base_year"), target_year=whole("target_year"),
+                    name_en=str(config.get("name_en") or config.get("name_zh") or plan_dir.name))
 
 
 @dataclass(frozen=True)
@@ -139,6 +144,9 @@ class RunOptions:
     notebooks: Notebooks = field(default_factory=Notebooks.in_folder)
     renderer: str = "analysis.report:render_notebook_html"
     plan_info: Callable[[Path], PlanInfo] | None = None  # default: load_plan_info
+    warm_kernels: bool = True
+    """Fork each notebook's kernel from a preloaded server (:mod:`analysis.pipeline.kernels`);
+    False (or ``PLAN_EVAL_KERNELS=cold``) starts a new kernel process per notebook."""
 
 
 @dataclass
@@ -156,6 +164,11 @@ class Task:
     """Folders whose files (not their sub-folders) are outputs too, listed at record time."""
     report: Path | None = None
     """The report folder of the task's plan and year (where stale outputs are listed)."""
+    study: dict[str, Any] = field(default_factory=dict)
+    """The part of the plan's ``study.yaml`` the task reads (hashed into its key; empty when
+    the file sets nothing the task reads, so a plan without a study file keeps its keys)."""
+    parts: dict[str, Any] | None = field(default=None, repr=False, compare=False)
+    """What its last computed key was made of (:func:`cache.key_parts`), kept in its record."""
 
     def recorded_outputs(self) -> list[Path]:
         """:attr:`outputs` plus every file now directly in a :attr:`listed_outputs` folder."""
@@ -214,10 +227,15 @@ def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: P
     raw = paths.raw_plan_dir(plan, data_root)  # a plan name, a real folder, no links
     info = (options.plan_info or load_plan_info)(raw)
     year = options.eval_year or info.midterm_year
+    study = load_study(raw)  # the study's settings, checked before anything runs
+    mode = "final" if year == info.target_year else "midterm" if year == info.midterm_year \
+        else "annual"  # the rule's own mode below, when the plan period is known
     if info.base_year is not None and info.target_year is not None:
+        settings = {**study.rule_settings(),
+                    **({} if options.band is None else {"band": options.band})}
         try:  # the status rule's own check of the plan period, before anything runs
-            StatusRule(base_year=info.base_year, midterm_year=info.midterm_year,
-                       target_year=info.target_year, eval_year=year)
+            mode = StatusRule(base_year=info.base_year, midterm_year=info.midterm_year,
+                              target_year=info.target_year, eval_year=year, **settings).mode
         except AnalysisError as error:
             raise error.located(file=raw / "plan.yaml") from None
     chapters = options.chapters or info.chapters
@@ -252,7 +270,8 @@ def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: P
 
     def make(stage: str, task_id: str, params: dict[str, Any], executed: str, deps: list[str],
              record: Path, inputs: Callable[[], list[Path]], outputs: list[Path],
-             html: Path | None = None, title: str = "", listed: Sequence[Path] = ()) -> Task:
+             html: Path | None = None, title: str = "", listed: Sequence[Path] = (),
+             settings: dict[str, Any] | None = None) -> Task:
         notebook = options.notebooks.of(stage)
         full = _validated(notebook, params)
         spec = TaskSpec(
@@ -263,7 +282,10 @@ def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: P
         )
         return Task(spec, deps, record, inputs, data_root,
                     [kept / executed, *([html] if html else []), *outputs], full,
-                    listed_outputs=list(listed), report=out)
+                    listed_outputs=list(listed), report=out, study=dict(settings or {}))
+
+    def plan_inputs() -> list[Path]:  # study.yaml is read by the models and the evaluation
+        return [f for f in paths.plan_files(raw) if f != raw / STUDY_FILE]
 
     base = {"plan": plan, "data_root": str(data_root)}
     clean_id, models_id = f"{plan}/clean", f"{plan}/models/{year}"
@@ -272,14 +294,15 @@ def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: P
         # Inputs: the plan folder's files as every stage reads them (links refused).
         # Outputs: every processed table, so one deleted by hand is rebuilt.
         make("clean", clean_id, dict(base), "01_clean_returns.ipynb", [],
-             processed / ".cache" / "clean.json", lambda: paths.plan_files(raw),
+             processed / ".cache" / "clean.json", plan_inputs,
              [processed / "manifest.json"], listed=[processed]),
         make("models", models_id, {**base, "as_of_year": year}, "02_trend_models.ipynb",
-             [clean_id], models / ".cache" / "models.json", tables, [models]),
+             [clean_id], models / ".cache" / "models.json", tables, [models],
+             settings=study.methods_part()),
         make("evaluate", evaluate_id,
              {**base, "eval_year": year, **band, "publish_to": str(out)}, "03_evaluate.ipynb",
              [models_id], evaluation / ".cache" / "evaluate.json", evaluate_inputs,
-             [evaluation, out / paths.EVALUATION_CSV]),
+             [evaluation, out / paths.EVALUATION_CSV], settings=study.rule_part()),
     ]
     chapter_ids = []
     for n in chapters:
@@ -300,7 +323,20 @@ def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: P
         html=out / paths.report_page(None, lang),
         title=f"{info.name} — {'中期评估总报告' if lang == 'zh' else 'Summary'}",
     ))
+    # The report a bureau submits: the Word document and report.html (analysis.report.naming
+    # names them, without pandas); it reads what the summary reads and renders no page itself.
+    from analysis.report.naming import document_file_name, report_page_name
+
+    word = document_file_name(info.name if lang == "zh" else info.name_en or info.name, mode,
+                              year, lang)
+    tasks.append(make(
+        "document", f"{plan}/{year}/document{sfx}",
+        {**base, "eval_year": year, "lang": lang, "out_dir": str(out)},
+        f"06_evaluation_report{sfx}.ipynb", [evaluate_id], records / f"document{sfx}.json",
+        report_inputs, [out / word, out / report_page_name(lang)],
+    ))
     return tasks
+
 
 
 # --------------------------------------------------------------------------- execution
@@ -309,20 +345,29 @@ def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: P
 class _Executor:
     """A process pool or a Dask client behind one small interface (created on first use)."""
 
-    def __init__(self, jobs: int, scheduler: str | Any | None, renderer: str | None = None) -> None:
+    def __init__(self, jobs: int, scheduler: str | Any | None, renderer: str | None = None,
+                 notebooks: Sequence[str] = (), warm: bool = True) -> None:
         self.jobs = jobs
         self.scheduler = scheduler
         self.renderer = renderer
+        self.notebooks = list(notebooks)  # what the warm-kernel server preloads for
+        self.warm = warm and kernels.enabled()
         self._pool: Any = None
         self._client: Any = None
         self._owns_client = False
+        self._kernels: kernels.KernelServer | None = None
+        self._warm: kernels.WarmKernels | None = None
 
     def submit(self, spec: TaskSpec) -> Any:
         """Hand ``spec`` to a worker (the local pool's workers die with this process)."""
         if self.scheduler is not None:
             if self._client is None:
                 self._client = self._connect()
-            return self._client.submit(run_task, spec, pure=False, key=f"{spec.task_id}-{os.urandom(4).hex()}")
+            # each Dask worker process starts its own kernel server on its first task
+            if self.warm and self._warm is None:
+                self._warm = kernels.WarmKernels(kernels.preload_modules(self.notebooks))
+            return self._client.submit(run_task, spec, self._warm, pure=False,
+                                       key=f"{spec.task_id}-{os.urandom(4).hex()}")
         if self._pool is None:
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
@@ -332,9 +377,20 @@ class _Executor:
             # worker; each worker loads the HTML renderer in the background when it starts.
             context.set_forkserver_preload(["analysis.pipeline.tasks",
                                             "analysis.pipeline._worker"])
+            # One warm-kernel server for the batch, importing the notebooks' modules while
+            # the fork server imports papermill: every worker's kernels are forked from it.
+            if self.warm:
+                self._kernels = kernels.KernelServer.start(
+                    kernels.preload_modules(self.notebooks), kernel_name=spec.kernel_name,
+                    first=len(kernels.preload_modules([spec.notebook])))
+            address = self._kernels.address if self._kernels is not None else None
             self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
                                              initializer=prepare_worker,
-                                             initargs=(self.renderer, os.getpid()))
+                                             initargs=(self.renderer, os.getpid(), address))
+            future = self._pool.submit(run_task, spec)
+            for _ in range(self.jobs - 1):  # start every worker now, not at its first task:
+                self._pool.submit(os.getpid)  # it loads the renderer while the first one runs
+            return future
         return self._pool.submit(run_task, spec)
 
     def _connect(self) -> Any:
@@ -363,16 +419,24 @@ class _Executor:
     def close(self) -> None:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
+        if self._kernels is not None:
+            self._kernels.stop()
         if self._client is not None and self._owns_client:
             self._client.close()
 
 
+def _key_parameters(task: Task) -> dict[str, Any]:
+    """The parameters hashed into a task's key: its notebook's, plus the part of the study
+    file it reads (only when there is one, so keys without a study file stay as they were)."""
+    return {**task.full_parameters, "study": task.study} if task.study else task.full_parameters
+
+
 def _key(task: Task) -> str:
-    """The content-hash key of a task: its notebook, parameters, the code the notebook uses
-    (:func:`cache.code_digest`) and its input files."""
-    return cache.task_key(task.spec.notebook, task.full_parameters,
-                          cache.files_digest(task.inputs(), base=task.input_base),
-                          code=cache.code_digest(task.spec.notebook))
+    """The content-hash key of a task: its notebook, parameters (and study settings), the code
+    the notebook uses (:func:`cache.code_files`) and its input files — :func:`cache.task_key`,
+    computed from the file-by-file :func:`cache.key_parts`, which the task keeps for its record."""
+    task.parts = cache.key_parts(task.spec.notebook, task.inputs(), base=task.input_base)
+    return cache.key_from_parts(task.parts, _key_parameters(task))
 
 
 def _fresh(task: Task) -> tuple[bool, str]:
@@ -388,7 +452,11 @@ def _fresh(task: Task) -> tuple[bool, str]:
 def _record(task: Task, key: str) -> None:
     """Record a success: the key, the outputs and their digests."""
     cache.write_record(task.record, key=key, outputs=task.recorded_outputs(),
-                       extra={"task": task.spec.task_id, "parameters": task.full_parameters})
+                       extra={"task": task.spec.task_id, "parameters": task.full_parameters,
+                              "study": task.study,
+                              # what the key was made of, so that --dry-run and status can
+                              # say which input, parameter or code changed since
+                              "parts": task.parts})
 
 
 #: The banner put at the top of a kept page whose task failed or was blocked (by language).
@@ -507,22 +575,25 @@ def _write_manifests(graph: Sequence[Task], results: dict[str, TaskResult]) -> l
 
 
 def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
-              stream: TextIO | None = None, tty: bool | None = None) -> list[TaskResult]:
+              stream: TextIO | None = None, tty: bool | None = None,
+              progress: Progress | None = None) -> list[TaskResult]:
     """Run (or skip) every task of the run; return one result per task, in graph order.
 
     A task starts as soon as the tasks it depends on are done (a plan's chapters start when
     its models finish, while other plans may still be cleaning). A task whose key matches
     its record is skipped without starting a worker; a failed task blocks its dependants
     only. ``options.scheduler`` (an address or a ``distributed.Client``) sends the tasks
-    to a Dask cluster instead of the local process pool.
+    to a Dask cluster instead of the local process pool. ``progress`` replaces the default
+    display (the command line's: time left from earlier runs, ``--quiet``, ``--log``).
     """
     graph = list(tasks) if tasks is not None else build_tasks(options)
     by_id = {task.spec.task_id: task for task in graph}
     results: dict[str, TaskResult] = {}
     keys: dict[str, str] = {}
     running: dict[Any, str] = {}
-    progress = Progress(len(graph), stream=stream, tty=tty)
-    executor = _Executor(options.jobs, options.scheduler, options.renderer)
+    progress = progress or Progress(len(graph), stream=stream, tty=tty)
+    executor = _Executor(options.jobs, options.scheduler, options.renderer,
+                         [task.spec.notebook for task in graph], options.warm_kernels)
     waiting = [task.spec.task_id for task in graph]
     queued: list[str] = []
     # Tasks that succeeded and still need their cache record: written once the freed workers

@@ -9,7 +9,7 @@ Every file a task writes is written atomically (:func:`analysis.core.io.write_at
 executed notebook at every save papermill makes, the HTML page), so a full disk or a killed
 worker leaves the previous complete file, and an ``OSError`` names the file. A worker of the
 local pool dies with the runner that started it (:func:`prepare_worker`), taking its kernel
-with it.
+with it. Kernels are warm: forked by the batch's kernel server (:mod:`analysis.pipeline.kernels`).
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from analysis.pipeline import kernels
 
 #: Statuses a task can end with.
 OK, FAILED, SKIPPED, BLOCKED = "ok", "failed", "skipped", "blocked"
@@ -111,6 +113,7 @@ def _children(pid: int) -> list[int]:
 
 def _die() -> None:
     """End this worker at once: kill its kernels, remove the running task's temporary files."""
+    kernels.kill_kernels()  # warm kernels are the kernel server's children, not ours
     for child in _children(os.getpid()):
         for kill in (os.killpg, os.kill):  # a kernel leads its own process group
             try:
@@ -176,22 +179,29 @@ def die_with_runner(runner_pid: int | None) -> None:
     threading.Thread(target=watch, name="watch-runner", daemon=True).start()
 
 
-def prepare_worker(renderer: str | None, runner_pid: int | None = None) -> None:
+def prepare_worker(renderer: str | None, runner_pid: int | None = None,
+                   kernel_server: str | None = None) -> None:
     """Pool initializer: die with the runner; load the HTML renderer in the background.
 
     ``runner_pid`` (the process that created the pool) is watched by
-    :func:`die_with_runner`. The first report a worker renders would otherwise pay for
-    importing the renderer's module and building its template environment (about a second
-    with nbconvert); a worker mostly waits for its kernel, so it does this meanwhile, once
-    that kernel has started. A renderer function may offer that set-up as its ``prepare``
-    attribute.
+    :func:`die_with_runner`. ``kernel_server`` is the address of the batch's warm-kernel
+    server (:mod:`analysis.pipeline.kernels`): this worker's kernels are forked by it. The
+    first report a worker renders would otherwise pay for importing the renderer's module and
+    building its template environment (about a second with nbconvert); a worker mostly waits
+    for its kernel, so it does this meanwhile, once that kernel has started, at a low priority.
+    A renderer function may offer that set-up as its ``prepare`` attribute.
     """
     die_with_runner(runner_pid)
+    kernels.use(kernel_server)
     if not renderer:
         return
 
     def load() -> None:
         time.sleep(PREPARE_DELAY)  # let the worker's first kernel start without competition
+        try:  # and give way to the kernels (Linux: a thread's own priority)
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 15)
+        except (AttributeError, OSError):
+            pass
         try:
             setup = getattr(_resolve(renderer), "prepare", None)
             if callable(setup):
@@ -238,8 +248,43 @@ def _atomic_notebook_writes() -> None:
         papermill_io.register(os.sep, _AtomicNotebookWriter(LocalHandler()))
 
 
-def run_task(spec: TaskSpec) -> TaskResult:
+#: Seconds between two saves of a running notebook. papermill saves the whole notebook before
+#: and after every cell (a chapter: ~40 saves of a 650 kB JSON written with an indent, by
+#: Python's slow encoder, between two cells: ~0.3 s); here a save is skipped when the last one
+#: is more recent. The first save, the save when the notebook ends (also when a cell failed,
+#: timed out or the kernel died) and papermill's final write are always made.
+SAVE_INTERVAL = 2.0
+
+
+def _throttled_saves() -> None:
+    """Rate-limit papermill's saves of the running notebook (see :data:`SAVE_INTERVAL`)."""
+    from papermill.engines import NotebookExecutionManager
+
+    if getattr(NotebookExecutionManager, "_plan_eval_throttled", False):
+        return
+    save, complete = NotebookExecutionManager.save, NotebookExecutionManager.notebook_complete
+
+    def throttled(self: Any, **kwargs: Any) -> None:
+        now = time.monotonic()
+        last = getattr(self, "_plan_eval_saved", None)
+        if last is None or getattr(self, "_plan_eval_final", False) or now - last >= SAVE_INTERVAL:
+            save(self, **kwargs)
+            self._plan_eval_saved = now
+
+    def notebook_complete(self: Any, **kwargs: Any) -> Any:
+        self._plan_eval_final = True  # the notebook's last save is always written
+        return complete(self, **kwargs)
+
+    NotebookExecutionManager.save = throttled
+    NotebookExecutionManager.notebook_complete = notebook_complete
+    NotebookExecutionManager._plan_eval_throttled = True
+
+
+def run_task(spec: TaskSpec, warm: kernels.WarmKernels | None = None) -> TaskResult:
     """Execute ``spec.notebook`` with papermill; keep the executed notebook; render HTML.
+
+    The kernel is forked by this process's warm-kernel server (:func:`kernels.use`; on a
+    Dask worker ``warm`` says how to start one) or, without one, started cold.
 
     On success the executed notebook is moved to ``spec.executed_path`` and, when the task
     has an HTML output, rendered with ``spec.renderer``. On any failure (an error in a cell,
@@ -247,7 +292,7 @@ def run_task(spec: TaskSpec) -> TaskResult:
     papermill's error banner above the failing cell — is kept in ``spec.failed_dir`` and the
     result says why; no exception leaves this function.
     """
-    started = time.perf_counter()
+    started, begun_at = time.perf_counter(), time.time()
     executed = Path(spec.executed_path)
     running = executed.with_name(f".{executed.stem}.{os.getpid()}.running.ipynb")
     failed = Path(spec.failed_dir) / executed.name
@@ -268,12 +313,16 @@ def run_task(spec: TaskSpec) -> TaskResult:
         from analysis.core.io import write_atomic
 
         _atomic_notebook_writes()
+        _throttled_saves()
         try:
             executed.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise OSError(exc.errno, exc.strerror or str(exc), str(executed.parent)) from None
 
-        papermill.execute_notebook(
+        kernels.ensure(warm, spec.kernel_name)
+        manager = kernels.manager_class(spec.notebook)
+        begun = time.perf_counter()
+        notebook = papermill.execute_notebook(
             spec.notebook,
             str(running),
             parameters=dict(spec.parameters),
@@ -289,7 +338,10 @@ def run_task(spec: TaskSpec) -> TaskResult:
             # written), stop the kernel at once: the polite shutdown request makes the kernel
             # process take another ~1.2 s to exit, with nothing left for it to do.
             shutdown_kernel="immediate",
+            **({"kernel_manager_class": manager} if manager is not None else {}),
         )
+        timings = _timings(notebook, time.perf_counter() - begun,
+                           getattr(manager, "plan_eval_mode", "cold"))
         try:
             _sync(running)
         except OSError as exc:
@@ -298,11 +350,13 @@ def run_task(spec: TaskSpec) -> TaskResult:
             # Render from the new notebook before replacing anything: a rendering failure
             # leaves the last good page and its executed notebook as they were.
             render = _resolve(spec.renderer or "analysis.report:render_notebook_html")
+            begun = time.perf_counter()
             try:
                 write_atomic(staged_html, lambda temporary: render(running, temporary,
                                                                    title=spec.title))
             except OSError as exc:
                 raise OSError(exc.errno, exc.strerror or str(exc), str(html)) from None
+            timings["html"] = time.perf_counter() - begun
         _replace(running, executed)
         if html is not None and staged_html is not None:
             _replace(staged_html, html)
@@ -311,8 +365,10 @@ def run_task(spec: TaskSpec) -> TaskResult:
             failed.unlink(missing_ok=True)  # the notebook of an earlier failure, now fixed
         except OSError:
             pass
+        seconds = time.perf_counter() - started
+        _log_timings(spec, {**timings, "total": seconds, "start": begun_at, "end": time.time()})
         return TaskResult(spec.task_id, spec.stage, spec.plan, spec.chapter, OK,
-                          time.perf_counter() - started, "", str(executed), outputs, worker)
+                          seconds, "", str(executed), outputs, worker)
     except BaseException as exc:  # noqa: B036 - a worker must report, never die silently
         if isinstance(exc, KeyboardInterrupt):
             raise
@@ -337,6 +393,46 @@ def run_task(spec: TaskSpec) -> TaskResult:
         if sockets:
             shutil.rmtree(sockets, ignore_errors=True)
         _current_temporaries.difference_update(mine)
+
+
+#: ``PLAN_EVAL_TIMINGS=FILE``: every successful task appends a JSON line saying where its
+#: time went (``scripts/bench.py`` reads it).
+TIMINGS = "PLAN_EVAL_TIMINGS"
+
+
+def _timings(notebook: Any, execute_seconds: float, mode: str) -> dict[str, Any]:
+    """Where a notebook's execution went: ``kernel`` (from the start of papermill's run to the
+    first cell: kernel start and handshake), ``cells`` (the code cells' durations) and
+    ``execute`` (all of papermill's work), from the metadata papermill records; ``kernel_mode``
+    says whether the kernel was forked warm or started cold."""
+    from datetime import datetime
+
+    found: dict[str, Any] = {"execute": execute_seconds, "kernel_mode": mode}
+    try:
+        meta = notebook.metadata.papermill
+        cells = [c.metadata.papermill for c in notebook.cells if c.cell_type == "code"]
+        found["cells"] = sum(float(c.get("duration") or 0.0) for c in cells)
+        first = next((c["start_time"] for c in cells if c.get("start_time")), None)
+        if first and meta.get("start_time"):
+            found["kernel"] = (datetime.fromisoformat(first)
+                               - datetime.fromisoformat(meta["start_time"])).total_seconds()
+    except (AttributeError, KeyError, TypeError, ValueError):
+        pass
+    return found
+
+
+def _log_timings(spec: TaskSpec, timings: dict[str, Any]) -> None:
+    path = os.environ.get(TIMINGS)
+    if not path:
+        return
+    import json
+
+    line = json.dumps({"task": spec.task_id, "stage": spec.stage, "pid": os.getpid(), **timings})
+    try:
+        with open(path, "a", encoding="utf-8") as out:  # one short line: appended whole
+            out.write(line + "\n")
+    except OSError:
+        pass
 
 
 def _sync(path: Path) -> None:

@@ -8,8 +8,8 @@ own ``<style>``: the page stays one self-contained file. The subset is WOFF2 whe
 cached per character set, in memory and on disk (:func:`cache_dir`), so a re-rendered page
 costs nothing.
 
->>> sorted(page_characters("<p>开平 <b>A</b></p><style>x{}</style>"))
-['A', '平', '开']
+>>> sorted(page_characters("<p>某县 <b>A</b></p><style>x{}</style>"))
+['A', '县', '某']
 """
 
 from __future__ import annotations
