@@ -316,8 +316,6 @@ class Server:
         self.watch: dict[str, tuple[int, int]] = {}
         self.last_activity = time.monotonic()
         self.ready = False
-        # fork requests waiting for the modules their notebook imports (no import twice)
-        self.queue: list[tuple[socket.socket, dict[str, object]]] = []
         # Ready kernels: after a requester's first kernel, the next one is started ahead, when
         # this server has nothing else to do, from the same request (command line, environment,
         # working directory) but a connection of its own; it is handed over only to an
@@ -396,25 +394,14 @@ class Server:
         return [m for m in names
                 if m not in self.loaded and m not in self.failed and m not in self.exclude]
 
-    def _needed(self, request: dict[str, object]) -> list[str]:
-        """What a request's notebook imports that this server will preload but has not yet."""
-        plan = set(self.preload)
-        modules = [str(m) for m in request.get("modules") or [] if str(m) in plan]  # type: ignore[union-attr]
-        return self._pending([*self._machinery(), *modules])
-
     def preload_next(self) -> bool:
-        """Import the next module (first what a waiting request needs); False when everything
-        is loaded."""
+        """Import the next module; False when everything is loaded (or for a moment, while the
+        first kernel is about to be asked for)."""
         machinery = self._machinery()
         pending = self._pending([*machinery, *self.preload])
-        if pending and self.first and not self.forked and not self.queue and not self._pending(
+        if pending and self.first and not self.forked and not self._pending(
                 [*machinery, *self.first]) and time.monotonic() - self.started < FIRST_WAIT:
-            return False  # idle a moment: the first kernel is about to be asked for
-        for _, request in self.queue:
-            needed = self._needed(request)
-            if needed:
-                pending = [needed[0]]
-                break
+            return False  # the first notebook's modules are in: do not start a long import now
         if not pending:
             if not self.ready:
                 self.ready = True
@@ -556,17 +543,7 @@ class Server:
         finally:
             conn.close()
 
-    def serve_queue(self) -> object:
-        """Fork the kernels of waiting requests whose modules are now all loaded."""
-        for item in list(self.queue):
-            if not self._needed(item[1]):
-                self.queue.remove(item)
-                outcome = self.fork(*item, queued=True)
-                if outcome is not True:
-                    return outcome
-        return True
-
-    def fork(self, conn: socket.socket, request: dict[str, object], queued: bool = False) -> object:
+    def fork(self, conn: socket.socket, request: dict[str, object]) -> object:
         argv = [str(a) for a in request.get("argv") or []]
         env = {str(k): str(v) for k, v in dict(request.get("env") or {}).items()}
         cwd = str(request.get("cwd") or os.getcwd())
@@ -579,13 +556,7 @@ class Server:
                 self._reply(conn, {"ok": False, "retry": True, "why": why})
                 self.restart(env)
             warm = False  # restarted a moment ago and stale again: serve this one cold
-        elif warm and not queued and self._needed(request):
-            if request.get("wait"):
-                # asked to wait: fork once the notebook's modules are preloaded (the kernel
-                # does not import them a second time)
-                self.queue.append((conn, request))
-                return True
-            pass  # fork now: the kernel imports what is missing while this server goes on
+        # (forked before everything is preloaded, a kernel imports what is missing itself)
         modules = list(request.get("modules") or [])  # type: ignore[call-overload]
         key = self._template(argv, env, cwd, modules) if warm else None
         ready = self.ready_kernels.pop(requester, None)
@@ -676,7 +647,7 @@ class Server:
     def start_ahead(self) -> object:
         """Start the next kernel of each requester, when everything is preloaded and the
         code is as it was (a kernel started ahead of a change would be stale)."""
-        if not self.ready or self.queue:
+        if not self.ready:
             return True
         for requester, (key, argv, env, cwd, modules) in list(self.templates.items()):
             if requester in self.ready_kernels:
@@ -713,9 +684,6 @@ class Server:
 
     def restart(self, env: dict[str, str], exclude: set[str] = frozenset()) -> None:
         """Replace this process by a fresh server (same pid and socket; kernels keep running)."""
-        for conn, _ in self.queue:  # they ask the fresh server again
-            self._reply(conn, {"ok": False, "retry": True, "why": "restarting"})
-        self.queue.clear()
         for _, pid, _ in self.ready_kernels.values():  # started from the code that changed
             self._kill(pid)
         self.ready_kernels.clear()
@@ -795,9 +763,6 @@ class Server:
     def run(self) -> object:
         while True:
             busy = self.preload_next()
-            outcome = self.serve_queue()
-            if outcome is not True:
-                return outcome
             outcome = self.serve_pending(0 if busy else LOOP_SECONDS)
             if outcome is not True:
                 return outcome
