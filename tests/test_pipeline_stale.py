@@ -14,7 +14,7 @@ import pytest
 
 from analysis.core.io import folder_fingerprint
 from analysis.pipeline import cli
-from analysis.pipeline.runner import STALE_BANNER, mark_stale
+from analysis.pipeline.stale import STALE_BANNER, mark_stale
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "fixtures" / "pipeline_notebooks"))
 from runner_fixture import FIXTURES, make_plan  # noqa: E402

@@ -166,26 +166,35 @@ class _Reader:
         return previous_name
 
     def rule(self, placed: Placed, clause: g.Clause, quoted: str) -> bool:
-        for phrase in _YEARLY:
-            pos = quoted.find(phrase)
-            if pos < 0:
-                continue
-            head = g.head_verb(clause.text[:pos])
-            if head in g.PROCESS_VERBS:
-                self.result.left_out.append(LeftOut(placed.location.source, clause.text,
-                                                    f"{phrase} under a verb of effort ({head})"))
-                return True
-            subject = _subject(clause.text[:pos])
-            if not subject:
-                return False
-            indicator = indicator_for(subject, "rule") or ""
-            self.row(placed, clause, kind="rule", name=subject + phrase, indicator=indicator,
-                     final=phrase, measure="rule", confidence=0.9)
-            return True
-        return False
+        found = self._phrase(placed, clause, quoted, _YEARLY)
+        if found is None or found[1] is None:
+            return found is not None
+        phrase, pos = found
+        subject = _subject(clause.text[:pos])
+        if not subject:
+            return False
+        indicator = indicator_for(subject, "rule") or ""
+        self.row(placed, clause, kind="rule", name=subject + phrase, indicator=indicator,
+                 final=phrase, measure="rule", confidence=0.9)
+        return True
 
     def coverage(self, placed: Placed, clause: g.Clause, quoted: str) -> bool:
-        for phrase in _COVERAGE:
+        found = self._phrase(placed, clause, quoted, _COVERAGE)
+        if found is None or found[1] is None:
+            return found is not None
+        phrase, pos = found
+        subject = _subject(clause.text[:pos]).removesuffix("的")
+        if not subject:
+            return False
+        self.row(placed, clause, kind="target", name=subject + phrase, indicator="coverage",
+                 final=phrase, measure="level", confidence=0.85)
+        return True
+
+    def _phrase(self, placed: Placed, clause: g.Clause, quoted: str,
+                phrases: tuple[str, ...]) -> tuple[str, int | None] | None:
+        """The first of ``phrases`` in the clause and where it starts; ``(phrase, None)`` when
+        it stands under a verb of effort (recorded as left out, not drafted); None if absent."""
+        for phrase in phrases:
             pos = quoted.find(phrase)
             if pos < 0:
                 continue
@@ -193,14 +202,9 @@ class _Reader:
             if head in g.PROCESS_VERBS:
                 self.result.left_out.append(LeftOut(placed.location.source, clause.text,
                                                     f"{phrase} under a verb of effort ({head})"))
-                return True
-            subject = _subject(clause.text[:pos]).removesuffix("的")
-            if not subject:
-                return False
-            self.row(placed, clause, kind="target", name=subject + phrase, indicator="coverage",
-                     final=phrase, measure="level", confidence=0.85)
-            return True
-        return False
+                return phrase, None
+            return phrase, pos
+        return None
 
     def from_to(self, placed: Placed, clause: g.Clause, m: re.Match[str]) -> bool:
         subject = _subject(clause.text[: m.start()])

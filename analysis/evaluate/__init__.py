@@ -12,8 +12,7 @@ Names are loaded on first use (PEP 562), so the command line can import
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from analysis.core.lazy import lazy_getattr
 
 _EXPORTS: dict[str, str] = {
     "APPROX_TOLERANCE": "analysis.core.comparators",
@@ -55,7 +54,4 @@ _EXPORTS: dict[str, str] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'analysis.evaluate' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

@@ -117,9 +117,8 @@ class StatusRule:
     @property
     def mode(self) -> str:
         """``final``, ``midterm`` or ``annual`` (a year between the others)."""
-        if self.final:
-            return "final"
-        return "midterm" if self.eval_year == self.midterm_year else "annual"
+        return evaluation_mode(self.eval_year, midterm_year=self.midterm_year,
+                               target_year=self.target_year)
 
     @property
     def tau(self) -> float:
@@ -160,6 +159,16 @@ class StatusRule:
 
 # --------------------------------------------------------------------------------------------
 # Small pieces of the rule
+
+
+def evaluation_mode(eval_year: int, *, midterm_year: int | None,
+                    target_year: int | None) -> str:
+    """``final`` at or after the target year, ``midterm`` at the mid-term year, else ``annual``
+    (the runner asks too, before the plan period is known to be valid)."""
+    if target_year is not None and int(eval_year) >= int(target_year):
+        return "final"
+    return "midterm" if midterm_year is not None and int(eval_year) == int(midterm_year) \
+        else "annual"
 
 
 def time_progress(base_year: int, target_year: int, eval_year: int) -> float:

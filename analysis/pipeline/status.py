@@ -20,7 +20,8 @@ from typing import Any
 
 from analysis.core.errors import AnalysisError
 from analysis.pipeline import cache
-from analysis.pipeline.runner import REPORT_MANIFEST, Task, _key, _read_manifest
+from analysis.pipeline.runner import Task, _key
+from analysis.pipeline.stale import REPORT_MANIFEST, read_manifest
 from analysis.pipeline.tasks import BLOCKED, FAILED, TaskResult
 
 FRESH, STALE, FAILED_STATE = "fresh", "stale", "failed"
@@ -136,7 +137,7 @@ def _failure_reason(task: Task) -> str:
     """The reason the report folder's manifest gives for the task's kept outputs, if any."""
     if task.report is None:
         return ""
-    reasons = _read_manifest(task.report / REPORT_MANIFEST).get("reasons")
+    reasons = read_manifest(task.report / REPORT_MANIFEST).get("reasons")
     if not isinstance(reasons, dict):
         return ""
     for output in task.outputs:

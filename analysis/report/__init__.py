@@ -11,8 +11,7 @@ per section: ``overall`` (一、总体进展), ``indicators`` (二、主要指�
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from analysis.core.lazy import lazy_getattr
 
 # Names are imported on first use (as in analysis.evaluate): the batch runner reads the report's
 # wording and file names without importing pandas and matplotlib.
@@ -47,8 +46,4 @@ _EXPORTS: dict[str, tuple[str, str]] = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        module, attribute = _EXPORTS[name]
-        return getattr(importlib.import_module(module), attribute)
-    raise AttributeError(f"module 'analysis.report' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

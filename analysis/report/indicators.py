@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
 from analysis.core.formatting import format_number, format_share, format_target
@@ -56,13 +58,25 @@ def _numeric_rows(rows: pd.DataFrame) -> pd.DataFrame:
 def progress_figure(ctx: ReportContext, rows: pd.DataFrame) -> str:
     """Bars of each numeric target's progress against τ, coloured by grade (HTML figure),
     captioned with its one message: how many targets are behind, and which."""
-    from analysis.figures.charts import figure_html, new_figure, progress_chart
+    from analysis.figures.charts import figure_html
+
+    drawn = progress_plot(ctx, rows)
+    if drawn is None:
+        return ""
+    fig, _data, caption = drawn
+    return figure_html(fig, alt=t("fig.progress.title", ctx.lang), caption=caption)
+
+
+def progress_plot(ctx: ReportContext, rows: pd.DataFrame) -> tuple[Any, pd.DataFrame, str] | None:
+    """The progress chart of ``rows`` (the figure, the rows drawn, its caption); None when no
+    row has a progress. The pages and the Word report draw the same chart."""
+    from analysis.figures.charts import new_figure, progress_chart
 
     if not len(rows) or "progress" not in rows.columns:
-        return ""
+        return None
     data = rows[pd.to_numeric(rows["progress"], errors="coerce").notna()]
     if not len(data):
-        return ""
+        return None
     data = data.head(40)
     lang = ctx.lang
     names = [_label(_name(r, lang), _level_label(r.get("level"), lang))
@@ -79,7 +93,7 @@ def progress_figure(ctx: ReportContext, rows: pd.DataFrame) -> str:
     caption = _progress_caption(data, lang)
     if any(p > 1.5 or p < -0.2 for p in progress):
         caption += ("" if lang == "zh" else " ") + t("fig.caption.progress.clipped", lang)
-    return figure_html(fig, alt=t("fig.progress.title", lang), caption=caption)
+    return fig, data, caption
 
 
 def display_width(text: str) -> int:

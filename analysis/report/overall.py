@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from analysis.core.formatting import format_share
-from analysis.evaluate.headline import headline
+from analysis.evaluate.headline import Headline, headline
 from analysis.evaluate.labels import GRADE_CODES as GRADES
 from analysis.evaluate.labels import GROUPS, MILESTONE_CODES, SCALE_CODES, reason_label
 from analysis.evaluate.rule import StatusRule
@@ -61,13 +61,19 @@ def headline_text(evaluation: pd.DataFrame, rule: StatusRule, lang: str, *,
                                "headline.scope.plan" if whole_plan else "headline.scope.chapter",
                                lang)))
     if split.count("ungraded"):
-        reasons = separator.join(t("headline.reason", lang, label=reason_label(code, lang), n=n)
-                                 for code, n in split.reasons().items())
-        sentences.append(t("headline.ungraded", lang, n=split.count("ungraded"), reasons=reasons))
+        sentences.append(t("headline.ungraded", lang, n=split.count("ungraded"),
+                           reasons=reasons_text(split, lang)))
     if split.on_schedule is not None:
         sentences.append(t(f"headline.verdict.{mode}.{'met' if split.on_schedule else 'not_met'}",
                            lang))
     return ("" if lang == "zh" else " ").join(sentences)
+
+
+def reasons_text(split: Headline, lang: str) -> str:
+    """Why targets cannot be graded, counted: ``缺少实际数据31项、缺少进展记录19项``."""
+    separator = "、" if lang == "zh" else ", "
+    return separator.join(t("headline.reason", lang, label=reason_label(code, lang), n=n)
+                          for code, n in split.reasons().items())
 
 
 def headline_lists(evaluation: pd.DataFrame, rule: StatusRule, lang: str) -> list[str]:

@@ -9,8 +9,7 @@ folder); ``files`` names the files and writes both.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from analysis.core.lazy import lazy_getattr
 
 _EXPORTS = {
     "compose_report": "analysis.report.document.compose",
@@ -20,7 +19,4 @@ _EXPORTS = {
 __all__ = sorted(_EXPORTS)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _EXPORTS:
-        return getattr(importlib.import_module(_EXPORTS[name]), name)
-    raise AttributeError(f"module 'analysis.report.document' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _EXPORTS)

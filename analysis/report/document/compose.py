@@ -35,9 +35,14 @@ from analysis.report.document.model import (
 from analysis.report.document.narrative import PARTS, read_narrative
 from analysis.report.html import _missing, grade_label
 from analysis.report.i18n import t
-from analysis.report.indicators import _milestone_rows, _numeric_rows, _target_text
+from analysis.report.indicators import (
+    _milestone_rows,
+    _numeric_rows,
+    _target_text,
+    progress_plot,
+)
 from analysis.report.outlook import recommendation_groups
-from analysis.report.overall import tally_label
+from analysis.report.overall import reasons_text, tally_label
 from analysis.report.plan_labels import (
     _level_label,
     _name,
@@ -181,7 +186,7 @@ def judgement(ctx: ReportContext) -> str:
         text += t("doc.judgement.deviating", lang, n=split.count("deviating"))
     if split.count("ungraded"):
         text += t("doc.judgement.ungraded", lang, n=split.count("ungraded"),
-                  reasons=_reasons(split, lang))
+                  reasons=reasons_text(split, lang))
     return text
 
 
@@ -215,23 +220,15 @@ def _grade_order() -> list[str]:
 
 
 def _progress_figure(ctx: ReportContext) -> Figure | None:
-    """Bars of progress against expected progress: which targets are behind (one message)."""
-    from analysis.figures.charts import figure_png, new_figure, progress_chart
+    """The pages' progress chart of every numeric target: which targets are behind."""
+    from analysis.figures.charts import figure_png
 
-    data = _numeric_rows(ctx.evaluation)
-    if not len(data) or "progress" not in data.columns:
+    drawn = progress_plot(ctx, _numeric_rows(ctx.evaluation))
+    if drawn is None:
         return None
-    data = data[pd.to_numeric(data["progress"], errors="coerce").notna()].head(30)
-    if not len(data):
-        return None
-    lang = ctx.lang
-    names = [f"{_level_label(r.get('level'), lang)}·{_name(r, lang)}" for _, r in data.iterrows()]
-    fig, ax = new_figure(7.2, 0.3 * len(data) + 1.4)
-    progress_chart(ax, names, pd.to_numeric(data["progress"]).tolist(),
-                   data["grade"].astype(str).tolist(), ctx.tau, lang=lang,
-                   expected=pd.to_numeric(data["expected_progress"], errors="coerce").tolist())
+    fig, data, _caption = drawn
     behind = int(data["grade"].astype(str).isin(["lagging", "overdue"]).sum())
-    return Figure(figure_png(fig), t("doc.figure.progress", lang, n=len(data), behind=behind))
+    return Figure(figure_png(fig), t("doc.figure.progress", ctx.lang, n=len(data), behind=behind))
 
 
 # --------------------------------------------------------------------------- 二、主要进展和成效
@@ -308,7 +305,7 @@ def _problems(doc: Document, ctx: ReportContext) -> None:
     ungraded = split.rows("ungraded")
     if len(ungraded):
         doc.add(Paragraph(t("doc.problems.ungraded", lang, n=len(ungraded),
-                            reasons=_reasons(split, lang))))
+                            reasons=reasons_text(split, lang))))
     qa = _serious_qa(ctx)
     if len(qa):
         doc.add(Paragraph(t("doc.problems.qa", lang, n=len(qa))))
@@ -318,14 +315,6 @@ def _sentence(text: str, lang: str) -> str:
     """``text`` ending with a full stop."""
     stop = "。" if lang == "zh" else "."
     return text if text.endswith(("。", ".", "；", "！")) else text + stop
-
-
-def _reasons(split: object, lang: str) -> str:
-    from analysis.evaluate.labels import reason_label
-
-    separator = "、" if lang == "zh" else ", "
-    return separator.join(t("headline.reason", lang, label=reason_label(code, lang), n=n)
-                          for code, n in split.reasons().items())  # type: ignore[attr-defined]
 
 
 def shortfall_cause(row: pd.Series, ctx: ReportContext) -> str:

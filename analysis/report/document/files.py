@@ -18,9 +18,6 @@ def document_file_name(ctx: ReportContext) -> str:
     return naming.document_file_name(plan_name(ctx), ctx.rule.mode, ctx.eval_year, ctx.lang)
 
 
-report_page_name = naming.report_page_name
-
-
 def page_links(ctx: ReportContext) -> list[tuple[str, str]]:
     """The links at the top of the report page: summary, chapters, Word file, other language."""
     lang = ctx.lang
@@ -29,7 +26,7 @@ def page_links(ctx: ReportContext) -> list[tuple[str, str]]:
               for c in ctx.config.chapters]
     links.append((t("doc.link.word", lang), document_file_name(ctx)))
     other = "en" if lang == "zh" else "zh"
-    links.append((t("doc.link.other_lang", lang), report_page_name(other)))
+    links.append((t("doc.link.other_lang", lang), naming.report_page_name(other)))
     return links
 
 
@@ -44,7 +41,7 @@ def write_evaluation_report(plan: str, eval_year: int, *, lang: str = "zh",
     doc = compose_report(ctx)
     folder = Path(out_dir)
     docx_path = write_atomic(folder / document_file_name(ctx), lambda tmp: write_docx(doc, tmp))
-    html_path = write_atomic(folder / report_page_name(lang), report_page(doc, ctx))
+    html_path = write_atomic(folder / naming.report_page_name(lang), report_page(doc, ctx))
     return docx_path, html_path
 
 
