@@ -6,6 +6,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 RUN_ARGS ?=
+# What `make reports` writes: the mid-term and the final evaluation (the final one once the
+# returns of the target year are in the plan folder), in Chinese and English. RUN_ARGS given
+# on the command line win, e.g. RUN_ARGS="--eval-year 2024 --lang zh".
+EVALUATIONS ?= --eval-year midterm final --lang zh en
 
 .PHONY: reports test lab lab-check bench lock lint sync-notebooks golden clean-generated
 
@@ -18,7 +22,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 ## Produce every report for every plan under data/raw/ (skips what has not changed).
 reports: $(STAMP)
-	$(BIN)/python -m analysis run --all --jobs $(JOBS) $(RUN_ARGS)
+	$(BIN)/python -m analysis run --all --jobs $(JOBS) $(EVALUATIONS) $(RUN_ARGS)
 
 ## Run the whole test suite: unit tests, notebook validation (nbval) and hygiene checks.
 test: $(STAMP)

@@ -62,8 +62,8 @@ def rows_of(text: str) -> dict[str, str]:
     """Label → the rest of its line, for the lines of a dry run or a status table."""
     found = {}
     for line in text.splitlines():
-        match = re.match(r"\s*(?:run|after|skip)?\s*(demo (?:clean|models|evaluate|chapter \d|"
-                         r"summary|document)(?: \[en\])?)\s+(.*)$", line)
+        match = re.match(r"\s*(?:run|after|skip)?\s*(demo (?:clean|\d{4} (?:models|evaluate|"
+                         r"chapter \d|summary|document))(?: \[en\])?)\s+(.*)$", line)
         if match:
             found[match.group(1)] = match.group(2)
     return found
@@ -109,8 +109,8 @@ def test_a_dry_run_of_a_new_plan_lists_every_task_and_writes_nothing(tmp_path, c
     code, out, _ = main(tmp_path, capsys, "run", "--plan", "demo", "--dry-run")
     assert code == 0
     assert out.splitlines()[0] == "dry run (nothing is run or written): 7 of 7 tasks would run"
-    assert set(rows_of(out)) == {"demo clean", "demo models", "demo evaluate", "demo chapter 1",
-                                 "demo chapter 2", "demo summary", "demo document"}
+    assert set(rows_of(out)) == {"demo clean", "demo 2023 models", "demo 2023 evaluate", "demo 2023 chapter 1",
+                                 "demo 2023 chapter 2", "demo 2023 summary", "demo 2023 document"}
     assert all("never run (no cache record)" in why for why in rows_of(out).values())
     assert folder_fingerprint(tmp_path) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
@@ -140,11 +140,11 @@ def test_a_dry_run_says_which_input_parameter_notebook_or_output_changed(tmp_pat
     why = rows_of(out)
     assert out.splitlines()[0].endswith("5 of 7 tasks would run, 2 more if what they need changes")
     assert why["demo clean"] == "input changed: raw/demo/targets.csv"
-    assert why["demo models"] == "runs again only if demo clean changes its outputs"
-    assert why["demo evaluate"] == "parameter band: 0.05 → 0.1"
-    assert why["demo chapter 1"] == "notebook changed"
-    assert why["demo summary"].startswith("output deleted: ")
-    assert why["demo summary"].endswith("reports/demo/2023/index.html")
+    assert why["demo 2023 models"] == "runs again only if demo clean changes its outputs"
+    assert why["demo 2023 evaluate"] == "parameter band: 0.05 → 0.1"
+    assert why["demo 2023 chapter 1"] == "notebook changed"
+    assert why["demo 2023 summary"].startswith("output deleted: ")
+    assert why["demo 2023 summary"].endswith("reports/demo/2023/index.html")
     code, out, _ = main(tmp_path, capsys, "run", "--plan", "demo", "--dry-run", "--force",
                         notebooks=notebooks)
     assert out.splitlines()[0].endswith(": 7 of 7 tasks would run")
@@ -155,7 +155,7 @@ def test_a_dry_run_names_a_changed_study_setting(tmp_path, capsys, plan):
     (plan / "study.yaml").write_text("methods:\n  enrolment:\n    primary: drift\n",
                                      encoding="utf-8")
     code, out, _ = main(tmp_path, capsys, "run", "--plan", "demo", "--dry-run")
-    assert rows_of(out)["demo models"] == "study.yaml methods.enrolment.primary: 'unset' → 'drift'"
+    assert rows_of(out)["demo 2023 models"] == "study.yaml methods.enrolment.primary: 'unset' → 'drift'"
     assert rows_of(out)["demo clean"].startswith("unchanged")  # cleaning never reads it
 
 
@@ -181,10 +181,10 @@ def test_status_shows_every_task_fresh_stale_or_failed_with_its_last_run(tmp_pat
     rows = rows_of(out)
     assert re.match(r"failed\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+failed: cell \d+: RuntimeError: "
                     r"deliberate failure in chapter 1; kept: .*failed/04_chapter_report\.chapter_1"
-                    r"\.ipynb$", rows["demo chapter 1"])
+                    r"\.ipynb$", rows["demo 2023 chapter 1"])
     assert re.match(r"stale\s+\S+ \S+\s+input changed: raw/demo/targets.csv$", rows["demo clean"])
     assert re.match(r"fresh\s+\S+ \S+\s+up to date, but demo clean is stale$",
-                    rows["demo models"])
+                    rows["demo 2023 models"])
     assert out.splitlines()[-1] == "5 fresh, 1 stale, 1 failed"
 
 
@@ -264,9 +264,9 @@ def test_parameters_come_from_a_yaml_file_and_the_command_line_wins(tmp_path, ca
     params.write_text("plan: demo\nchapters: [2]\nlang: en\nband: 0.1\n", encoding="utf-8")
     code, out, _ = main(tmp_path, capsys, "run", "-f", str(params), "--dry-run")
     assert code == 0
-    assert set(rows_of(out)) == {"demo clean", "demo models", "demo evaluate",
-                                 "demo chapter 2 [en]", "demo summary [en]",
-                                 "demo document [en]"}
+    assert set(rows_of(out)) == {"demo clean", "demo 2023 models", "demo 2023 evaluate",
+                                 "demo 2023 chapter 2 [en]", "demo 2023 summary [en]",
+                                 "demo 2023 document [en]"}
     code, out, _ = main(tmp_path, capsys, "run", "-f", str(params), "--lang", "zh")
     assert code == 0
     report = tmp_path / "reports" / "demo" / "2023"
@@ -347,3 +347,66 @@ def test_an_eval_year_outside_the_plan_is_refused_and_nothing_is_created(tmp_pat
     assert "eval_year must lie inside the plan period (2021–2025)" in done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]
     assert sorted(p.name for p in (tmp_path / "data").iterdir()) == ["raw"]
+
+
+# --------------------------------------------------------------------------- several evaluations
+
+
+def _with_returns(plan: Path, *years: int) -> None:
+    """Stand-in returns files: the runner only lists their names (the fixture never reads them)."""
+    (plan / "returns").mkdir(exist_ok=True)
+    for year in years:
+        (plan / "returns" / f"{year}.xlsx").write_bytes(b"")
+
+
+def test_one_run_plans_the_midterm_and_final_evaluations_in_both_languages(tmp_path, capsys,
+                                                                         plan):
+    _with_returns(plan, 2023, 2024, 2025)
+    code, out, _ = main(tmp_path, capsys, "run", "--plan", "demo", "--dry-run",
+                        "--eval-year", "midterm", "final", "--lang", "zh", "en")
+    assert code == 0, out
+    # clean once; per year: models, evaluate, and (chapters 1-2, summary, document) × 2 languages
+    assert out.splitlines()[0] == "dry run (nothing is run or written): 21 of 21 tasks would run"
+    rows = rows_of(out)
+    assert {"demo clean", "demo 2023 evaluate", "demo 2025 evaluate", "demo 2023 document",
+            "demo 2023 document [en]", "demo 2025 document", "demo 2025 document [en]",
+            "demo 2025 chapter 2 [en]"} <= set(rows)
+    assert len(rows) == 21
+
+
+def test_a_final_evaluation_waits_for_the_returns_of_the_target_year(tmp_path, capsys, plan):
+    _with_returns(plan, 2023)
+    code, out, _ = main(tmp_path, capsys, "run", "--plan", "demo", "--dry-run",
+                        "--eval-year", "midterm", "final")
+    assert code == 0
+    assert ("note: demo: final evaluation (2025) left out: the returns of 2025 are not in the "
+            "plan folder yet") in out
+    assert not [label for label in rows_of(out) if " 2025 " in label]
+    code, out, _ = main(tmp_path, capsys, "run", "--plan", "demo", "--dry-run",
+                        "--eval-year", "2025")  # a year named outright runs whatever the data
+    assert "note:" not in out and "demo 2025 document" in rows_of(out)
+
+
+def test_a_bad_evaluation_is_refused_before_anything_runs(tmp_path, capsys, plan):
+    code, _, err = main(tmp_path, capsys, "run", "--plan", "demo", "--eval-year", "mid")
+    assert code == 2 and "not a year, 'midterm' or 'final': 'mid'" in err
+    assert not (tmp_path / "reports").exists()
+
+
+def test_both_evaluations_and_languages_are_written_and_a_second_run_skips_them(tmp_path, capsys,
+                                                                              plan):
+    _with_returns(plan, 2025)
+    params = tmp_path / "params.yaml"
+    params.write_text("plan: demo\neval_year: [midterm, final]\nlang: [zh, en]\n",
+                      encoding="utf-8")
+    code, out, _ = main(tmp_path, capsys, "run", "-f", str(params), "--quiet")
+    assert code == 0, out
+    reports = tmp_path / "reports" / "demo"
+    # plan.yaml names the plan "demo" and has no English name: the Chinese one serves both
+    assert sorted(p.name for p in reports.glob("*/*.docx")) == [
+        "demo - Final evaluation report.en.docx", "demo - Mid-term evaluation report.en.docx",
+        "demo中期评估报告.docx", "demo终期评估报告.docx"]
+    assert sorted(p.relative_to(reports).as_posix() for p in reports.glob("*/report*.html")) == [
+        "2023/report.en.html", "2023/report.html", "2025/report.en.html", "2025/report.html"]
+    code, out, _ = main(tmp_path, capsys, "run", "-f", str(params), "--quiet")
+    assert code == 0 and out.strip().splitlines()[-1] == "21 skipped"

@@ -266,3 +266,10 @@ def test_funding_block_marks_years_by_the_graded_rule(plotting_ready):
     text = _visible(funding_rules_block(ctx))
     assert re.search(r"比上年变化 — -2 \+1 -4", text)
     assert re.search(r"是否满足 — 满足 未满足 满足", text)
+
+
+def test_a_span_of_years_is_printed_as_each_language_prints_it():
+    from analysis.core.formatting import year_span
+
+    assert year_span(2021, 2025, "zh") == "2021—2025"  # 一字线, as the plan prints its period
+    assert year_span(2021, 2025, "en") == "2021–2025"  # an en dash

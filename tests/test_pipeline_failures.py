@@ -45,8 +45,9 @@ def test_failures_are_isolated_kept_reported_and_not_cached(tmp_path):
     assert "RuntimeError" in failed.message and "deliberate failure" in failed.message
 
     table = summary_table(results).splitlines()
-    assert table[0].split()[:5] == ["stage", "plan", "chapter", "status", "seconds"]
-    row = next(line for line in table if line.split()[:4] == ["chapter", "good", "2", "failed"])
+    assert table[0].split()[:6] == ["stage", "plan", "year", "chapter", "status", "seconds"]
+    row = next(line for line in table
+               if line.split()[:5] == ["chapter", "good", "2023", "2", "failed"])
     assert str(kept) in row
     assert table[-1] == "6 ok, 2 failed, 6 blocked"
 

@@ -139,11 +139,11 @@ def test_an_unknown_or_mistyped_parameter_is_refused_before_anything_runs(tmp_pa
     with pytest.raises(AnalysisError, match="unknown parameter 'band'"):
         build_tasks(options(tmp_path, notebooks=Notebooks.in_folder(lean), band=0.1))
     with pytest.raises(AnalysisError, match="parameter 'eval_year' must be int"):
-        build_tasks(options(tmp_path, eval_year="2023"))
+        build_tasks(options(tmp_path, eval_years=("2023",)))
     with pytest.raises(AnalysisError, match="band must be a number"):
         build_tasks(options(tmp_path, band="0.1"))
     with pytest.raises(AnalysisError, match="--lang must be one of zh, en"):
-        build_tasks(options(tmp_path, lang="fr"))
+        build_tasks(options(tmp_path, langs=("fr",)))
     with pytest.raises(AnalysisError, match="no chapter 7"):
         build_tasks(options(tmp_path, chapters=(7,)))
     with pytest.raises(AnalysisError, match="known plans: demo"):
@@ -154,7 +154,7 @@ def test_an_unknown_or_mistyped_parameter_is_refused_before_anything_runs(tmp_pa
 
 def test_english_reports_sit_next_to_the_chinese_ones(tmp_path):
     make_plan(tmp_path / "data")
-    tasks = build_tasks(options(tmp_path, lang="en", chapters=(2,)))
+    tasks = build_tasks(options(tmp_path, langs=("en",), chapters=(2,)))
     html = [Path(t.spec.html_path).name for t in tasks if t.spec.html_path]
     assert html == ["chapter_2.en.html", "index.en.html"]
     executed = [Path(t.spec.executed_path).name for t in tasks]
@@ -223,3 +223,27 @@ def test_on_a_terminal_one_status_line_is_redrawn_in_place():
     assert "\r\033[K[0/2 00:00] running: demo chapter 1, demo chapter 2" in text
     assert "[1/2 00:00] ok      demo chapter 1 (1.5 s)\n" in text
     assert text.endswith("\r\033[K")  # the status line is gone when the batch ends
+
+
+@pytest.mark.parametrize(("names", "zh", "en"), [
+    ("name_zh: 甲县规划\n", "甲县规划", "甲县规划"),
+    ("name_en: Plan A\n", "Plan A", "Plan A"),
+    ("name_zh: 甲县规划\nname_en: Plan A\n", "甲县规划", "Plan A"),
+    ("name_zh: '  '\n", "demo", "demo"),
+    ("", "demo", "demo"),
+])
+def test_the_runner_names_a_plan_as_its_report_does(tmp_path, names, zh, en):
+    """The Word document's name is fixed by the runner before the notebook writes it: both
+    read plan.yaml's names the same way, or the document would re-run on every batch."""
+    from analysis.core.textfiles import load_yaml
+    from analysis.pipeline.runner import load_plan_info
+    from analysis.report.naming import plan_title
+
+    folder = tmp_path / "demo"
+    folder.mkdir()
+    (folder / "plan.yaml").write_text(names + "midterm_year: 2023\nchapters: [{number: 1}]\n",
+                                      encoding="utf-8")
+    info = load_plan_info(folder)
+    config = load_yaml(folder / "plan.yaml").data
+    assert (info.title("zh"), info.title("en")) == (zh, en)
+    assert (plan_title(config, "demo", "zh"), plan_title(config, "demo", "en")) == (zh, en)

@@ -549,11 +549,27 @@ def test_workers_and_kernels_die_with_a_killed_runner(tmp_path):
     assert not [p for p in notebooks.iterdir() if p.name.startswith(".")]  # temporaries removed
 
 
-@pytest.mark.xfail(strict=True, reason="known defect: after the clean stage re-runs with the "
-                   "same outputs, the document task re-runs although its inputs are unchanged")
 def test_the_document_task_is_skipped_when_a_rebuilt_table_comes_out_the_same(tmp_path):
     real_plan(tmp_path / "data")
     run_batch(options(tmp_path), stream=io.StringIO())
     (tmp_path / "data" / "processed" / "demo" / "targets.parquet").unlink()
     again = statuses(run_batch(options(tmp_path), stream=io.StringIO()))
     assert again["demo/2023/document"] == "skipped"
+
+
+def test_summary_table_names_the_year_and_the_language_of_each_task():
+    from analysis.pipeline.tasks import TaskResult
+
+    results = [TaskResult("p/clean", "clean", "p", None, "ok", 1.25),
+               TaskResult("p/2025/chapter_2.en", "chapter", "p", 2, "skipped", year=2025,
+                          lang="en"),
+               TaskResult("p/2023/summary", "summary", "p", None, "ok", 0.5, year=2023,
+                          lang="zh")]
+    assert summary_table(results).splitlines() == [
+        "stage    plan  year  chapter  lang  status   seconds",
+        "-------  ----  ----  -------  ----  -------  -------",
+        "clean    p                          ok           1.2",
+        "chapter  p     2025  2        en    skipped        -",
+        "summary  p     2023           zh    ok           0.5",
+        "2 ok, 1 skipped",
+    ]

@@ -49,7 +49,6 @@ from typing import Any
 import pandas as pd
 
 from analysis.clean.layout import (
-    LAYOUT_FILE,
     CellSpec,
     LayoutMap,
     TableSpec,
@@ -57,12 +56,12 @@ from analysis.clean.layout import (
     normalise_label,
     resolve_key,
 )
-from analysis.core import vocab
+from analysis.core import paths, vocab
 from analysis.core.errors import AnalysisError
 from analysis.core.quantities import Quantity, parse_quantity, units_named
 from analysis.core.textfiles import decode_text, iter_csv_records, read_bytes
 
-RETURNS_DIR = "returns"
+RETURNS_DIR = paths.RETURNS_DIR
 INDICATOR_COLUMNS = [
     "plan", "year", "level", "indicator", "value", "unit",
     "source_file", "source_sheet", "source_cell", "derived",
@@ -431,23 +430,17 @@ def discover_years(returns_dir: str | Path) -> list[YearSource]:
     folder = Path(returns_dir)
     found: dict[int, list[Path]] = {}
     for entry in sorted(folder.iterdir()):
-        name = entry.name
-        if name.startswith((".", "~$")) or name == LAYOUT_FILE:
-            continue
-        match = re.match(r"^(\d{4})(?!\d)", name)
-        if not match:
-            continue
-        if entry.is_file() and entry.suffix.lower() not in {".xlsx", ".xls", ".xlsm"}:
-            continue
-        found.setdefault(int(match.group(1)), []).append(entry)
+        year = paths.returns_source_year(entry)  # the one reading of a returns file name
+        if year is not None:
+            found.setdefault(year, []).append(entry)
     sources = []
-    for year, paths in sorted(found.items()):
-        if len(paths) > 1:
+    for year, entries in sorted(found.items()):
+        if len(entries) > 1:
             raise AnalysisError(
                 f"more than one set of returns for {year}; keep one",
-                file=folder, text=", ".join(p.name for p in paths),
+                file=folder, text=", ".join(p.name for p in entries),
             )
-        path = paths[0]
+        path = entries[0]
         if path.is_dir():
             sources.append(YearSource(year, path, "csv_dir"))
         elif path.suffix.lower() == ".xls":

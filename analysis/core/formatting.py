@@ -231,6 +231,12 @@ def format_as_printed(value: object, unit: str | None, printed: object, *, lang:
     return number + shown.word if lang == "zh" else f"{number} × {shown.label(lang)}"
 
 
+def year_span(first: int, last: int, lang: str = "zh") -> str:
+    """A span of years as each language prints it: ``2021—2025`` (一字线, as Chinese documents
+    print a plan period) and ``2021–2025`` (an en dash)."""
+    return f"{first}{'—' if lang == 'zh' else '–'}{last}"
+
+
 def chinese_number(n: int) -> str:
     """A whole number 0–99 in Chinese numerals (二, 十二, 二十三), as chapters and headings are
     numbered (第二章, 十二、); larger numbers stay in digits.

@@ -9,6 +9,7 @@ both can be overridden (tests, batch runs on a shared filesystem).
 from __future__ import annotations
 
 import os
+import re
 import stat
 from pathlib import Path
 
@@ -88,6 +89,34 @@ def plan_files(plan_dir: str | Path) -> list[Path]:
             elif not skip:
                 found.append(path)
     return sorted(found)
+
+
+RETURNS_DIR = "returns"
+"""The folder of a plan's statistical returns: one workbook or CSV folder per year."""
+
+_RETURNS_YEAR = re.compile(r"^(\d{4})(?!\d)")
+_WORKBOOKS = frozenset({".xlsx", ".xls", ".xlsm"})
+
+
+def returns_source_year(entry: Path) -> int | None:
+    """The year of a returns source (``2023.xlsx``, a folder ``2019``), or None when the
+    entry is not one (hidden files, Office lock files, layout.yaml, other files)."""
+    name = entry.name
+    match = _RETURNS_YEAR.match(name)
+    if name.startswith((".", "~$")) or not match:
+        return None
+    if entry.is_file() and entry.suffix.lower() not in _WORKBOOKS:
+        return None
+    return int(match.group(1))
+
+
+def returns_years(plan_dir: str | Path) -> set[int]:
+    """The years whose returns the plan folder holds (no file read; empty without returns)."""
+    folder = Path(plan_dir) / RETURNS_DIR
+    if not folder.is_dir():
+        return set()
+    return {year for entry in folder.iterdir()
+            if (year := returns_source_year(entry)) is not None}
 
 
 def raw_plan_dir(plan: str, root: str | Path | None = None) -> Path:

@@ -49,6 +49,18 @@ def _year(text: str) -> int:
     return value
 
 
+def _evaluation(text: str) -> int | str:
+    """An evaluation: a year, or ``midterm`` / ``final`` (the plan's own years)."""
+    word = text.strip().lower()
+    if word in ("midterm", "final"):
+        return word
+    try:
+        return _year(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"not a year, 'midterm' or 'final': {text!r}") from None
+
+
 def _plan_name(text: str) -> str:
     """A plan name (a folder directly under data/raw/), never a path."""
     from analysis.core.paths import check_plan_name
@@ -97,13 +109,16 @@ def _band(text: str) -> float:
 
 def _selection(command: argparse.ArgumentParser) -> None:
     """The options that choose the tasks of a run (``run`` and ``status``)."""
-    command.add_argument("--eval-year", type=_year, default=None, metavar="YEAR",
-                         help="evaluation year, after the plan's base year and at most its "
-                              "target year (default: the plan's mid-term year)")
+    command.add_argument("--eval-year", type=_evaluation, nargs="+", default=None,
+                         metavar="YEAR",
+                         help="evaluation year(s): a year after the plan's base year and at "
+                              "most its target year, 'midterm' or 'final' (the plan's own "
+                              "years; 'final' is left out, with a note, until the returns of "
+                              "the target year are in the plan folder); default: midterm")
     command.add_argument("--chapters", type=_chapters, default=None, metavar="1,3",
                          help="only these chapters (default: every chapter of the plan)")
-    command.add_argument("--lang", choices=("zh", "en"), default=None,
-                         help="report language (default: zh)")
+    command.add_argument("--lang", choices=("zh", "en"), nargs="+", default=None,
+                         help="report language(s), e.g. --lang zh en (default: zh)")
     command.add_argument("--band", type=_band, default=None,
                          help="tolerance band of the status rule, in [0, 0.5): overrides the "
                               "plan's study.yaml (default: study.yaml, else 0.05); recorded in "
@@ -215,9 +230,9 @@ def _options(args: argparse.Namespace, plans: Sequence[str],
         plans=tuple(plans),
         data_root=paths.data_root(args.data_root),
         reports_root=paths.reports_root(args.reports_root),
-        eval_year=pick("eval_year"),
+        eval_years=_listed(pick("eval_year")),
         chapters=pick("chapters"),
-        lang=str(pick("lang", "zh")),
+        langs=_listed(pick("lang")) or ("zh",),
         band=pick("band"),
         jobs=int(pick("jobs", max(1, os.cpu_count() or 1))),
         force=bool(getattr(args, "force", False)),
@@ -225,6 +240,13 @@ def _options(args: argparse.Namespace, plans: Sequence[str],
         timeout=int(pick("timeout", 600)),
         notebooks=runner.Notebooks.in_folder(args.notebooks),
     )
+
+
+def _listed(value: Any) -> tuple[Any, ...]:
+    """A value given once or as a list (command line, parameters file), as a tuple."""
+    if value is None:
+        return ()
+    return tuple(dict.fromkeys(value if isinstance(value, list | tuple) else [value]))
 
 
 def _plans_of(args: argparse.Namespace, named: Sequence[str] | None) -> tuple[str, ...]:
@@ -249,6 +271,8 @@ def _run(args: argparse.Namespace) -> int:
         raise AnalysisError("--dry-run writes nothing: leave out --log", text=str(args.log))
     options = _options(args, _plans_of(args, named), file)
     tasks = runner.build_tasks(options)  # refuses bad parameters before anything runs
+    for note in tasks.notes:  # evaluations left out (a final one the returns do not reach)
+        print(f"note: {note}")
     if args.dry_run:
         from analysis.pipeline.status import dry_run
 
@@ -307,7 +331,8 @@ def _execute(args: argparse.Namespace, options: RunOptions, tasks: list[Task],
 
 def _read_run_file(path: Path) -> dict[str, Any]:
     """The parameters of a run from a YAML file (``-f``): keys ``plan`` (a name or a list),
-    ``eval_year``, ``chapters`` (a list or ``"1,3"``), ``lang``, ``band``, ``jobs``,
+    ``eval_year`` (a year, ``midterm``, ``final`` or a list of them), ``chapters`` (a list or
+    ``"1,3"``), ``lang`` (``zh``, ``en`` or a list), ``band``, ``jobs``,
     ``timeout``; unknown keys and wrong types refused, naming the line."""
     from typing import Literal
 
@@ -319,9 +344,9 @@ def _read_run_file(path: Path) -> dict[str, Any]:
         model_config = ConfigDict(extra="forbid", strict=True)
 
         plan: list[str] | str | None = None
-        eval_year: int | None = None
+        eval_year: list[int | str] | int | str | None = None
         chapters: list[int] | str | None = None
-        lang: Literal["zh", "en"] | None = None
+        lang: list[Literal["zh", "en"]] | Literal["zh", "en"] | None = None
         band: float | None = None
         jobs: int | None = None
         timeout: int | None = None
@@ -335,7 +360,13 @@ def _read_run_file(path: Path) -> dict[str, Any]:
         @field_validator("eval_year")
         @classmethod
         def _eval_year(cls, value: object) -> object:
-            return None if value is None else _checked(_year, str(value))
+            if value is None:
+                return None
+            years = value if isinstance(value, list) else [value]
+            for year in years:  # a year is a number; the only words are midterm and final
+                if isinstance(year, str) and year.strip().lower() not in ("midterm", "final"):
+                    raise ValueError(f"a year (a number), 'midterm' or 'final', not {year!r}")
+            return [_checked(_evaluation, str(year)) for year in years] or None
 
         @field_validator("chapters")
         @classmethod
@@ -386,6 +417,8 @@ def _status(args: argparse.Namespace) -> int:
 
     options = _options(args, _plans_of(args, args.plan))
     tasks = runner.build_tasks(options)
+    for note in tasks.notes:
+        print(f"note: {note}")
     for plan in options.plans:
         study = load_study(paths.raw_plan_dir(plan, args.data_root))
         print(f"{plan}: {study.describe()}")

@@ -84,6 +84,16 @@ class PlanInfo:
     base_year: int | None = None
     target_year: int | None = None
     name_en: str = ""
+    returns_years: frozenset[int] | None = None
+    """The years of the returns in the plan folder (``None``: not known, taken as every year)."""
+
+    def title(self, lang: str) -> str:
+        """The plan's name in ``lang`` (what its Word document is named after)."""
+        return (self.name_en or self.name) if lang == "en" else self.name
+
+    def has_returns(self, year: int) -> bool:
+        """Whether the plan folder holds the returns of ``year``."""
+        return self.returns_years is None or year in self.returns_years
 
 
 def load_plan_info(plan_dir: Path) -> PlanInfo:
@@ -116,10 +126,13 @@ def load_plan_info(plan_dir: Path) -> PlanInfo:
         value = config.get(key)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
 
+    from analysis.report.naming import plan_title
+
     return PlanInfo(chapters=tuple(numbers), midterm_year=year,
-                    name=str(config.get("name_zh") or plan_dir.name),
+                    name=plan_title(config, plan_dir.name, "zh"),
                     base_year=whole("base_year"), target_year=whole("target_year"),
-                    name_en=str(config.get("name_en") or config.get("name_zh") or plan_dir.name))
+                    name_en=plan_title(config, plan_dir.name, "en"),
+                    returns_years=frozenset(paths.returns_years(plan_dir)))
 
 
 @dataclass(frozen=True)
@@ -129,9 +142,13 @@ class RunOptions:
     plans: tuple[str, ...]
     data_root: Path | None = None
     reports_root: Path | None = None
-    eval_year: int | None = None
+    eval_years: tuple[int | str, ...] = ()
+    """The evaluations to run: years, or ``"midterm"`` / ``"final"`` (the plan's mid-term and
+    target year); empty means the mid-term year. A ``"final"`` the returns do not reach yet is
+    left out with a note (:attr:`TaskList.notes`); a year named outright always runs."""
     chapters: tuple[int, ...] | None = None
-    lang: str = "zh"
+    langs: tuple[str, ...] = ("zh",)
+    """The report languages: every page and document is written in each."""
     band: float | None = None
     jobs: int = max(1, os.cpu_count() or 1)
     force: bool = False
@@ -144,6 +161,19 @@ class RunOptions:
     warm_kernels: bool = True
     """Fork each notebook's kernel from a preloaded server (:mod:`analysis.pipeline.kernels`);
     False (or ``PLAN_EVAL_KERNELS=cold``) starts a new kernel process per notebook."""
+
+
+MIDTERM, FINAL = "midterm", "final"
+"""The evaluations named by the plan's own years (``--eval-year midterm final``)."""
+
+
+class TaskList(list["Task"]):
+    """The tasks of a run, and the notes on evaluations left out (a final one the returns
+    do not reach yet)."""
+
+    def __init__(self, tasks: Sequence[Task] = (), notes: Sequence[str] = ()) -> None:
+        super().__init__(tasks)
+        self.notes: list[str] = list(notes)
 
 
 @dataclass
@@ -175,10 +205,12 @@ class Task:
 
     @property
     def label(self) -> str:
+        """``demo 2023 chapter 2 [en]``: plan, evaluation year, stage or chapter, language."""
         spec = self.spec
         what = f"chapter {spec.chapter}" if spec.chapter is not None else spec.stage
+        year = spec.parameters.get("eval_year", spec.parameters.get("as_of_year"))
         lang = f" [{spec.parameters['lang']}]" if spec.parameters.get("lang", "zh") != "zh" else ""
-        return f"{spec.plan} {what}{lang}"
+        return f"{spec.plan}{'' if year is None else f' {year}'} {what}{lang}"
 
 
 def _validated(notebook: Path, parameters: dict[str, Any]) -> dict[str, Any]:
@@ -187,53 +219,72 @@ def _validated(notebook: Path, parameters: dict[str, Any]) -> dict[str, Any]:
 
 def _check_options(options: RunOptions) -> None:
     """Refuse run options that no notebook could use (types are checked by the schemas)."""
-    def number(value: object) -> bool:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-
-    if options.lang not in LANGS:
-        raise AnalysisError(f"--lang must be one of {', '.join(LANGS)}", text=options.lang)
+    if not options.langs or any(lang not in LANGS for lang in options.langs):
+        bad = next((lang for lang in options.langs if lang not in LANGS), "")
+        raise AnalysisError(f"--lang must be one of {', '.join(LANGS)}", text=bad)
     if not isinstance(options.jobs, int) or options.jobs < 1:
         raise AnalysisError("--jobs must be at least 1", text=options.jobs)
     if not isinstance(options.timeout, int) or options.timeout < 1:
         raise AnalysisError("--timeout must be at least 1 second", text=options.timeout)
-    if options.eval_year is not None and not (number(options.eval_year)
-                                               and isinstance(options.eval_year, int)):
-        raise AnalysisError("parameter 'eval_year' must be int", text=options.eval_year)
-    if number(options.eval_year) and not 1990 <= options.eval_year <= 2100:  # type: ignore[operator]
-        raise AnalysisError("--eval-year must be a year between 1990 and 2100", text=options.eval_year)
+    for year in options.eval_years:
+        if year in (MIDTERM, FINAL):
+            continue
+        if not isinstance(year, int) or isinstance(year, bool):
+            raise AnalysisError("parameter 'eval_year' must be int, 'midterm' or 'final'",
+                                text=year)
+        if not 1990 <= year <= 2100:
+            raise AnalysisError("--eval-year must be a year between 1990 and 2100", text=year)
     if options.band is not None:
         check_band(options.band)  # the status rule's own range, as in every notebook
     if not options.plans:
         raise AnalysisError("no plan to run (name one with --plan or use --all)")
 
 
-def build_tasks(options: RunOptions) -> list[Task]:
-    """The task graph of a run, every task's parameters validated; AnalysisError if any is refused."""
+def build_tasks(options: RunOptions) -> TaskList:
+    """The task graph of a run, every task's parameters validated; AnalysisError if any is
+    refused. Its ``notes`` say which evaluations were left out and why."""
     _check_options(options)
     data_root = paths.data_root(options.data_root)
     reports_root = paths.reports_root(options.reports_root)
     for stage in STAGES:
         notebook_schema(options.notebooks.of(stage))  # a missing/bad notebook is refused first
-    tasks: list[Task] = []
+    tasks = TaskList()
     for plan in dict.fromkeys(options.plans):
-        tasks.extend(_plan_tasks(plan, options, data_root, reports_root))
+        tasks.extend(_plan_tasks(plan, options, data_root, reports_root, tasks.notes))
     return tasks
 
 
-def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: Path) -> list[Task]:
+def evaluation_years(plan: str, info: PlanInfo, requested: Sequence[int | str],
+                     notes: list[str]) -> list[int]:
+    """The years to evaluate a plan in: ``requested`` (years, ``midterm``, ``final``) read
+    against the plan; a ``final`` whose returns are not in the plan folder yet is left out
+    with a note in ``notes`` (a year named outright runs whatever the data)."""
+    years: list[int] = []
+    for wanted in requested or (MIDTERM,):
+        if wanted == MIDTERM:
+            year = info.midterm_year
+        elif wanted == FINAL:
+            if info.target_year is None:
+                raise AnalysisError("plan.yaml needs an integer target_year for the final "
+                                    "evaluation", file=f"{plan}/plan.yaml", column="target_year")
+            year = info.target_year
+            if not info.has_returns(year):
+                notes.append(f"{plan}: final evaluation ({year}) left out: the returns of {year} "
+                             f"are not in the plan folder yet")
+                continue
+        else:
+            year = int(wanted)
+        years.append(year)
+    return list(dict.fromkeys(years))
+
+
+def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: Path,
+                notes: list[str]) -> list[Task]:
+    """Every task of one plan: its clean task, then models and evaluation per year, then the
+    pages and the document per year and language."""
     raw = paths.raw_plan_dir(plan, data_root)  # a plan name, a real folder, no links
     info = (options.plan_info or load_plan_info)(raw)
-    year = options.eval_year or info.midterm_year
     study = load_study(raw)  # the study's settings, checked before anything runs
-    mode = evaluation_mode(year, midterm_year=info.midterm_year, target_year=info.target_year)
-    if info.base_year is not None and info.target_year is not None:
-        settings = {**study.rule_settings(),
-                    **({} if options.band is None else {"band": options.band})}
-        try:  # the status rule's own check of the plan period, before anything runs
-            StatusRule(base_year=info.base_year, midterm_year=info.midterm_year,
-                       target_year=info.target_year, eval_year=year, **settings)
-        except AnalysisError as error:
-            raise error.located(file=raw / "plan.yaml") from None
     chapters = options.chapters or info.chapters
     unknown = [n for n in chapters if n not in info.chapters]
     if unknown:
@@ -243,96 +294,140 @@ def _plan_tasks(plan: str, options: RunOptions, data_root: Path, reports_root: P
             file=raw / "plan.yaml",
         )
     processed = paths.processed_plan_dir(plan, data_root)
-    models = paths.models_dir(plan, year, data_root)
-    out = paths.report_dir(plan, year, reports_root)
-    for target in (processed, out):  # outputs never land in the raw inputs
-        paths.refuse_raw_target(target / ".cache")
-    kept, failed, records = out / "notebooks", out / "failed", out / ".cache"
-    lang, sfx = options.lang, paths.lang_suffix(options.lang)
-    band = {} if options.band is None else {"band": options.band}
-    common = {"kernel_name": options.kernel_name, "timeout": options.timeout,
-              "failed_dir": str(failed)}
-
-    evaluation = paths.evaluation_dir(plan, year, data_root)
-
-    def tables() -> list[Path]:
-        return cache.input_files(processed, recursive=False)
-
-    def evaluate_inputs() -> list[Path]:
-        return [raw / "plan.yaml", *tables(), *cache.input_files(models)]
-
-    def report_inputs() -> list[Path]:
-        return [*evaluate_inputs(), *cache.input_files(evaluation)]
-
-    def make(stage: str, task_id: str, params: dict[str, Any], executed: str, deps: list[str],
-             record: Path, inputs: Callable[[], list[Path]], outputs: list[Path],
-             html: Path | None = None, title: str = "", listed: Sequence[Path] = (),
-             settings: dict[str, Any] | None = None) -> Task:
-        notebook = options.notebooks.of(stage)
-        full = _validated(notebook, params)
-        spec = TaskSpec(
-            task_id=task_id, stage=stage, plan=plan, chapter=params.get("chapter"),
-            notebook=str(notebook), parameters=params, executed_path=str(kept / executed),
-            html_path=str(html) if html else None, title=title,
-            renderer=options.renderer if html else None, **common,
-        )
-        return Task(spec, deps, record, inputs, data_root,
-                    [kept / executed, *([html] if html else []), *outputs], full,
-                    listed_outputs=list(listed), report=out, study=dict(settings or {}))
+    paths.refuse_raw_target(processed / ".cache")  # outputs never land in the raw inputs
+    plan_task = _PlanTasks(plan, options, info, study, raw, data_root, reports_root)
 
     def plan_inputs() -> list[Path]:  # study.yaml is read by the models and the evaluation
         return [f for f in paths.plan_files(raw) if f != raw / STUDY_FILE]
 
-    base = {"plan": plan, "data_root": str(data_root)}
-    clean_id, models_id = f"{plan}/clean", f"{plan}/models/{year}"
-    evaluate_id = f"{plan}/{year}/evaluate"
+    years = evaluation_years(plan, info, options.eval_years, notes)
+    if not years:
+        return []
     tasks = [
         # Inputs: the plan folder's files as every stage reads them (links refused).
-        # Outputs: every processed table, so one deleted by hand is rebuilt.
-        make("clean", clean_id, dict(base), "01_clean_returns.ipynb", [],
-             processed / ".cache" / "clean.json", plan_inputs,
-             [processed / "manifest.json"], listed=[processed]),
-        make("models", models_id, {**base, "as_of_year": year}, "02_trend_models.ipynb",
-             [clean_id], models / ".cache" / "models.json", tables, [models],
-             settings=study.methods_part()),
-        make("evaluate", evaluate_id,
-             {**base, "eval_year": year, **band, "publish_to": str(out)}, "03_evaluate.ipynb",
-             [models_id], evaluation / ".cache" / "evaluate.json", evaluate_inputs,
-             [evaluation, out / paths.EVALUATION_CSV], settings=study.rule_part()),
+        # Outputs: every processed table, so one deleted by hand is rebuilt. Its executed
+        # notebook is kept with the first evaluation's reports.
+        plan_task.make("clean", f"{plan}/clean", plan_task.base, "01_clean_returns.ipynb", [],
+                       processed / ".cache" / "clean.json", plan_inputs,
+                       [processed / "manifest.json"],
+                       out=paths.report_dir(plan, years[0], reports_root), listed=[processed]),
     ]
-    chapter_ids = []
-    for n in chapters:
-        task_id = f"{plan}/{year}/chapter_{n}{sfx}"
-        chapter_ids.append(task_id)
-        tasks.append(make(
-            "chapter", task_id,
-            {**base, "chapter": n, "eval_year": year, "lang": lang},
-            f"04_chapter_report.chapter_{n}{sfx}.ipynb", [evaluate_id],
-            records / f"chapter_{n}{sfx}.json", report_inputs, [],
-            html=out / paths.report_page(n, lang),
-            title=f"{info.name} — {'第' + str(n) + '章' if lang == 'zh' else f'Chapter {n}'}",
-        ))
-    tasks.append(make(
-        "summary", f"{plan}/{year}/summary{sfx}",
-        {**base, "eval_year": year, "lang": lang},
-        f"05_summary{sfx}.ipynb", [evaluate_id], records / f"summary{sfx}.json", report_inputs, [],
-        html=out / paths.report_page(None, lang),
-        title=f"{info.name} — {'中期评估总报告' if lang == 'zh' else 'Summary'}",
-    ))
-    # The report a bureau submits: the Word document and report.html (analysis.report.naming
-    # names them, without pandas); it reads what the summary reads and renders no page itself.
-    from analysis.report.naming import document_file_name, report_page_name
-
-    word = document_file_name(info.name if lang == "zh" else info.name_en or info.name, mode,
-                              year, lang)
-    tasks.append(make(
-        "document", f"{plan}/{year}/document{sfx}",
-        {**base, "eval_year": year, "lang": lang, "out_dir": str(out)},
-        f"06_evaluation_report{sfx}.ipynb", [evaluate_id], records / f"document{sfx}.json",
-        report_inputs, [out / word, out / report_page_name(lang)],
-    ))
+    for year in years:
+        tasks.extend(plan_task.of_year(year, chapters))
     return tasks
 
+
+@dataclass
+class _PlanTasks:
+    """Builds the tasks of one plan (what every task of it shares)."""
+
+    plan: str
+    options: RunOptions
+    info: PlanInfo
+    study: Any
+    raw: Path
+    data_root: Path
+    reports_root: Path
+
+    @property
+    def base(self) -> dict[str, Any]:
+        return {"plan": self.plan, "data_root": str(self.data_root)}
+
+    @property
+    def processed(self) -> Path:
+        return paths.processed_plan_dir(self.plan, self.data_root)
+
+    def make(self, stage: str, task_id: str, params: dict[str, Any], executed: str,
+             deps: list[str], record: Path, inputs: Callable[[], list[Path]],
+             outputs: list[Path], *, out: Path, html: Path | None = None,
+             title: str = "", listed: Sequence[Path] = (),
+             settings: dict[str, Any] | None = None) -> Task:
+        """One task, its parameters validated against its notebook's schema."""
+        options = self.options
+        notebook = options.notebooks.of(stage)
+        full = _validated(notebook, params)
+        folder, kept = out, out / "notebooks"
+        spec = TaskSpec(
+            task_id=task_id, stage=stage, plan=self.plan, chapter=params.get("chapter"),
+            notebook=str(notebook), parameters=params, executed_path=str(kept / executed),
+            html_path=str(html) if html else None, title=title,
+            renderer=options.renderer if html else None, kernel_name=options.kernel_name,
+            timeout=options.timeout, failed_dir=str(folder / "failed"),
+        )
+        return Task(spec, deps, record, inputs, self.data_root,
+                    [kept / executed, *([html] if html else []), *outputs], full,
+                    listed_outputs=list(listed), report=folder, study=dict(settings or {}))
+
+    def of_year(self, year: int, chapters: Sequence[int]) -> list[Task]:
+        """The models, the evaluation, and every page and document of one evaluation year."""
+        plan, info, options, raw = self.plan, self.info, self.options, self.raw
+        mode = evaluation_mode(year, midterm_year=info.midterm_year, target_year=info.target_year)
+        if info.base_year is not None and info.target_year is not None:
+            settings = {**self.study.rule_settings(),
+                        **({} if options.band is None else {"band": options.band})}
+            try:  # the status rule's own check of the plan period, before anything runs
+                StatusRule(base_year=info.base_year, midterm_year=info.midterm_year,
+                           target_year=info.target_year, eval_year=year, **settings)
+            except AnalysisError as error:
+                raise error.located(file=raw / "plan.yaml") from None
+        processed = self.processed
+        models = paths.models_dir(plan, year, self.data_root)
+        evaluation = paths.evaluation_dir(plan, year, self.data_root)
+        out = paths.report_dir(plan, year, self.reports_root)
+        paths.refuse_raw_target(out / ".cache")  # outputs never land in the raw inputs
+        records = out / ".cache"
+        band = {} if options.band is None else {"band": options.band}
+
+        def tables() -> list[Path]:
+            return cache.input_files(processed, recursive=False)
+
+        def evaluate_inputs() -> list[Path]:
+            return [raw / "plan.yaml", *tables(), *cache.input_files(models)]
+
+        def report_inputs() -> list[Path]:
+            return [*evaluate_inputs(), *cache.input_files(evaluation)]
+
+        base = self.base
+        models_id, evaluate_id = f"{plan}/models/{year}", f"{plan}/{year}/evaluate"
+        tasks = [
+            self.make("models", models_id, {**base, "as_of_year": year}, "02_trend_models.ipynb",
+                      [f"{plan}/clean"], models / ".cache" / "models.json", tables, [models],
+                      out=out, settings=self.study.methods_part()),
+            self.make("evaluate", evaluate_id,
+                      {**base, "eval_year": year, **band, "publish_to": str(out)},
+                      "03_evaluate.ipynb", [models_id], evaluation / ".cache" / "evaluate.json",
+                      evaluate_inputs, [evaluation, out / paths.EVALUATION_CSV], out=out,
+                      settings=self.study.rule_part()),
+        ]
+        # The report a bureau submits (analysis.report.naming names its files without pandas).
+        from analysis.report.naming import document_file_name, evaluation_kind, report_page_name
+
+        for lang in dict.fromkeys(options.langs):
+            sfx = paths.lang_suffix(lang)
+            params = {**base, "eval_year": year, "lang": lang}
+            for n in chapters:
+                tasks.append(self.make(
+                    "chapter", f"{plan}/{year}/chapter_{n}{sfx}", {**params, "chapter": n},
+                    f"04_chapter_report.chapter_{n}{sfx}.ipynb", [evaluate_id],
+                    records / f"chapter_{n}{sfx}.json", report_inputs, [], out=out,
+                    html=out / paths.report_page(n, lang),
+                    title=f"{info.title(lang)} — "
+                          f"{'第' + str(n) + '章' if lang == 'zh' else f'Chapter {n}'}",
+                ))
+            tasks.append(self.make(
+                "summary", f"{plan}/{year}/summary{sfx}", params, f"05_summary{sfx}.ipynb",
+                [evaluate_id], records / f"summary{sfx}.json", report_inputs, [], out=out,
+                html=out / paths.report_page(None, lang),
+                title=f"{info.title(lang)} — {evaluation_kind(mode, year, lang)}",
+            ))
+            # The Word document and report.html; it reads what the summary reads.
+            word = document_file_name(info.title(lang), mode, year, lang)
+            tasks.append(self.make(
+                "document", f"{plan}/{year}/document{sfx}", {**params, "out_dir": str(out)},
+                f"06_evaluation_report{sfx}.ipynb", [evaluate_id], records / f"document{sfx}.json",
+                report_inputs, [out / word, out / report_page_name(lang)], out=out,
+            ))
+        return tasks
 
 
 # --------------------------------------------------------------------------- execution
@@ -499,8 +594,7 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
 
     def settle(task: Task, status: str, message: str = "") -> None:
         spec = task.spec
-        result = TaskResult(spec.task_id, spec.stage, spec.plan, spec.chapter, status, 0.0,
-                            message)
+        result = TaskResult.of(spec, status, 0.0, message)
         if status in (FAILED, BLOCKED):
             keep_stale(task, result)
         results[spec.task_id] = result
@@ -548,9 +642,8 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
                 try:
                     result = future.result()
                 except Exception as exc:  # noqa: BLE001 - a lost worker fails one task only
-                    result = TaskResult(task_id, task.spec.stage, task.spec.plan,
-                                        task.spec.chapter, FAILED, 0.0,
-                                        f"worker lost: {type(exc).__name__}: {exc}")
+                    result = TaskResult.of(task.spec, FAILED, 0.0,
+                                           f"worker lost: {type(exc).__name__}: {exc}")
                 if result.status == OK:
                     unrecorded.append(task_id)
                 else:
@@ -570,21 +663,29 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
 
 
 def summary_table(results: Sequence[TaskResult]) -> str:
-    """A plain-text table: stage, plan, chapter, status, seconds (and why, when not ok)."""
-    rows = [("stage", "plan", "chapter", "status", "seconds", "")]
+    """A plain-text table: stage, plan, year, chapter, language (when any task is not in
+    Chinese), status, seconds (and why, when not ok)."""
+    langs = any(r.lang not in ("", "zh") for r in results)
+    head = ("stage", "plan", "year", "chapter", *(("lang",) if langs else ()), "status",
+            "seconds")
+    rows, notes = [head], [""]
     for r in results:
         note = "" if r.status in (OK, SKIPPED) else r.message
         if r.status == FAILED and r.executed_path:
             note = f"{note} (kept: {r.executed_path})"
-        rows.append((r.stage, r.plan, "" if r.chapter is None else str(r.chapter), r.status,
-                     f"{r.seconds:.1f}" if r.status in (OK, FAILED) else "-", note))
-    if any(row[5] for row in rows[1:]):
-        rows[0] = (*rows[0][:5], "note")
-    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+        rows.append((r.stage, r.plan, "" if r.year is None else str(r.year),
+                     "" if r.chapter is None else str(r.chapter), *((r.lang,) if langs else ()),
+                     r.status, f"{r.seconds:.1f}" if r.status in (OK, FAILED) else "-"))
+        notes.append(note)
+    if any(notes):
+        notes[0] = "note"
+    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
+    last = len(head) - 1  # seconds, right-aligned
     lines = []
-    for index, row in enumerate(rows):
-        cells = [row[i].ljust(widths[i]) if i != 4 else row[i].rjust(widths[i]) for i in range(5)]
-        lines.append("  ".join(cells) + (f"  {row[5]}" if row[5] else ""))
+    for index, (row, note) in enumerate(zip(rows, notes, strict=True)):
+        cells = [cell.rjust(widths[i]) if i == last else cell.ljust(widths[i])
+                 for i, cell in enumerate(row)]
+        lines.append("  ".join(cells) + (f"  {note}" if note else ""))
         if index == 0:
             lines.append("  ".join("-" * w for w in widths))
     counts = {s: sum(r.status == s for r in results) for s in (OK, SKIPPED, FAILED, BLOCKED)}

@@ -72,6 +72,21 @@ class TaskResult:
     """Outputs of an earlier success kept (marked stale) because this run failed or was blocked."""
     report_dir: str = ""
     """The report folder holding :attr:`stale` (its ``manifest.json`` lists them)."""
+    year: int | None = None
+    """The evaluation year of the task (None for cleaning, which serves every year)."""
+    lang: str = ""
+    """The report language of a page or document task ("" for the other stages)."""
+
+    @classmethod
+    def of(cls, spec: TaskSpec, status: str, seconds: float = 0.0, message: str = "",
+           executed_path: str | None = None, outputs: list[str] | None = None,
+           worker: str = "") -> TaskResult:
+        """The result of ``spec``'s task, its year and language taken from its parameters."""
+        year = spec.parameters.get("eval_year", spec.parameters.get("as_of_year"))
+        return cls(spec.task_id, spec.stage, spec.plan, spec.chapter, status, seconds, message,
+                   executed_path, list(outputs or []), worker,
+                   year=year if isinstance(year, int) else None,
+                   lang=str(spec.parameters.get("lang", "")))
 
 
 def _resolve(dotted: str) -> Any:
@@ -367,8 +382,7 @@ def run_task(spec: TaskSpec, warm: kernels.WarmKernels | None = None) -> TaskRes
             pass
         seconds = time.perf_counter() - started
         _log_timings(spec, {**timings, "total": seconds, "start": begun_at, "end": time.time()})
-        return TaskResult(spec.task_id, spec.stage, spec.plan, spec.chapter, OK,
-                          seconds, "", str(executed), outputs, worker)
+        return TaskResult.of(spec, OK, seconds, "", str(executed), outputs, worker)
     except BaseException as exc:  # noqa: B036 - a worker must report, never die silently
         if isinstance(exc, KeyboardInterrupt):
             raise
@@ -384,8 +398,8 @@ def run_task(spec: TaskSpec, warm: kernels.WarmKernels | None = None) -> TaskRes
                 kept = str(failed)
             except OSError as error:
                 message = f"{message} (the failed notebook could not be kept: {error})"
-        return TaskResult(spec.task_id, spec.stage, spec.plan, spec.chapter, FAILED,
-                          time.perf_counter() - started, message, kept, [], worker)
+        return TaskResult.of(spec, FAILED, time.perf_counter() - started, message, kept, [],
+                             worker)
     finally:
         for leftover in (running, staged_html):
             if leftover is not None:

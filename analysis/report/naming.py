@@ -7,11 +7,27 @@ The kind of evaluation follows the status rule's mode (``final`` at the target y
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from analysis.core import paths
 from analysis.report.i18n import t
 
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
+def plan_title(config: Any, plan: str, lang: str) -> str:
+    """The plan's name in ``lang``: ``name_<lang>`` of plan.yaml (a mapping or the parsed
+    config), else the other language's, else the plan's folder name.
+
+    The runner names the Word document with it before the notebook writes it, so both must
+    ask this one function.
+    """
+    for suffix in dict.fromkeys((lang, "zh", "en")):
+        key = f"name_{suffix}"
+        value = config.get(key) if isinstance(config, dict) else getattr(config, key, None)
+        if isinstance(value, str) and value.strip():
+            return value.strip()
+    return plan
 
 
 def evaluation_kind(mode: str, eval_year: int, lang: str) -> str:

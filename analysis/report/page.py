@@ -6,7 +6,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from analysis.core import paths
-from analysis.core.formatting import format_share
+from analysis.core.formatting import format_share, year_span
 from analysis.report.context import ReportContext
 from analysis.report.html import esc
 from analysis.report.i18n import t
@@ -126,7 +126,7 @@ def page_header(ctx: ReportContext, *, summary: bool = False) -> str:
                   chapter=chapter_title(ctx, ctx.chapter))
     facts = [
         (t("meta.region", ctx.lang), _pick(ctx.config, "region", ctx.lang)),
-        (t("meta.plan_period", ctx.lang), f"{ctx.base_year + 1}–{ctx.target_year}"),
+        (t("meta.plan_period", ctx.lang), year_span(ctx.base_year + 1, ctx.target_year, ctx.lang)),
         (t("meta.eval_year", ctx.lang), str(ctx.eval_year)),
         (t("meta.tau", ctx.lang), format_share(ctx.tau, ctx.lang)),
     ]

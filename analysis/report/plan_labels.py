@@ -27,8 +27,10 @@ def _pick(obj: Any, stem: str, lang: str) -> str:
 
 
 def plan_name(ctx: ReportContext) -> str:
-    """The plan's name in the report language."""
-    return _pick(ctx.config, "name", ctx.lang) or ctx.plan
+    """The plan's name in the report language (the name its files are given by the runner)."""
+    from analysis.report.naming import plan_title
+
+    return plan_title(ctx.config, ctx.plan, ctx.lang)
 
 
 def eval_kind(ctx: ReportContext) -> str:

@@ -17,7 +17,7 @@ from datetime import date
 import pandas as pd
 
 from analysis.core import paths
-from analysis.core.formatting import chinese_number, format_number, format_share
+from analysis.core.formatting import chinese_number, format_number, format_share, year_span
 from analysis.evaluate.headline import headline
 from analysis.evaluate.labels import GROUPS, SCALE_CODES
 from analysis.evaluate.note import method_note
@@ -80,7 +80,7 @@ def compose_report(ctx: ReportContext, *, today: date | None = None) -> Document
         date_line=_date_line(narrative, lang, today),
         illustrative=t("banner.illustrative", lang) if ctx.illustrative else "",
         facts=[(t("doc.fact.region", lang), _pick(ctx.config, "region", lang)),
-               (t("doc.fact.period", lang), f"{ctx.base_year + 1}—{ctx.target_year}"),
+               (t("doc.fact.period", lang), year_span(ctx.base_year + 1, ctx.target_year, lang)),
                (t("doc.fact.eval_year", lang), str(ctx.eval_year)),
                (t("doc.fact.preparer", lang), _part_text(narrative, "preparer")
                 or t("doc.fill", lang, what=t("doc.fact.preparer", lang)))],
@@ -124,9 +124,10 @@ def _preface(doc: Document, ctx: ReportContext, narrative: dict[str, list[str]])
     lang = ctx.lang
     years = _return_years(ctx)
     doc.add(Heading(1, t("doc.preface", lang)))
-    doc.add(Paragraph(t("doc.preface.basis", lang, plan=plan_name(ctx), kind=eval_kind(ctx),
+    kind = eval_kind(ctx) if lang == "zh" else eval_kind(ctx).lower()  # mid-sentence
+    doc.add(Paragraph(t("doc.preface.basis", lang, plan=plan_name(ctx), kind=kind,
                         year=ctx.eval_year, tau=format_share(ctx.tau, lang),
-                        period=f"{ctx.base_year + 1}—{ctx.target_year}")))
+                        period=year_span(ctx.base_year + 1, ctx.target_year, lang))))
     sources = t("doc.preface.sources", lang,
                 first=years[0] if years else "—", last=years[-1] if years else "—",
                 vintage=ctx.eval_year, log=_log_span(ctx))
