@@ -175,6 +175,28 @@ def test_the_modules_a_report_kernel_imports_leave_statsmodels_to_the_models_sta
     assert done.stdout.strip() == "[]"
 
 
+def test_a_worker_renders_a_page_without_importing_a_plotting_library(tmp_path):
+    """The page renderer runs in the pool's workers: embedding the CJK font must not pull in
+    matplotlib (0.6 s and 40 MiB per worker) just to find the font file."""
+    import subprocess
+
+    import nbformat
+
+    notebook = tmp_path / "page.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# 某县评估")]),
+                   notebook)
+    probe = ("import sys; from pathlib import Path; from analysis.report.render import "
+             "render_notebook_html as r; r.prepare(); "
+             f"r(Path({str(notebook)!r}), Path({str(tmp_path / 'page.html')!r}), title='x'); "
+             "print(sorted(m for m in ('matplotlib', 'mplfonts', 'pandas') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=120, env={**__import__("os").environ,
+                                            "PLAN_EVAL_FONT_CACHE": str(tmp_path / "fonts")})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+    assert "@font-face" in (tmp_path / "page.html").read_text(encoding="utf-8")
+
+
 def test_reports_read_the_evaluation_stage_and_the_evaluation_reads_the_models(tmp_path):
     """The graph: clean → models → evaluate → every chapter and the summary (no chapter
     grades anything, so none starts before the evaluation)."""

@@ -16,7 +16,7 @@ finishes well under a second.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
@@ -530,6 +530,32 @@ def _key(task: Task) -> str:
     return cache.key_from_parts(task.parts, _key_parameters(task))
 
 
+#: Typical seconds of each stage's notebook (a warm kernel on 2 cores, docs/benchmark.md): what
+#: orders the ready tasks when no earlier run of a task says how long it takes. The document
+#: composes the whole report, so it is the longest of a plan's report tasks.
+TYPICAL_SECONDS = {"clean": 1.3, "models": 3.0, "evaluate": 0.5, "chapter": 1.5,
+                   "summary": 0.7, "document": 2.0}
+
+
+def task_ranks(graph: Sequence[Task], estimates: Mapping[str, float] | None = None
+               ) -> dict[str, float]:
+    """Each task's rank: its expected seconds plus the longest chain of tasks that wait for
+    it. Ready tasks start highest rank first, so the chain that decides when the batch ends
+    never waits behind a short task (critical-path list scheduling); seconds come from
+    ``estimates`` (earlier runs) or :data:`TYPICAL_SECONDS`."""
+    known = dict(estimates or {})
+    after: dict[str, list[str]] = {task.spec.task_id: [] for task in graph}
+    for task in graph:
+        for dep in task.depends_on:
+            after.setdefault(dep, []).append(task.spec.task_id)
+    ranks: dict[str, float] = {}
+    for task in reversed(graph):  # a task comes after the tasks it depends on
+        task_id = task.spec.task_id
+        own = known.get(task_id, TYPICAL_SECONDS.get(task.spec.stage, 1.0))
+        ranks[task_id] = own + max((ranks.get(d, 0.0) for d in after[task_id]), default=0.0)
+    return ranks
+
+
 def _fresh(task: Task) -> tuple[bool, str]:
     """``(up to date?, key)`` of a task whose upstream tasks are done.
 
@@ -571,6 +597,7 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
     executor = _Executor(options.jobs, options.scheduler, options.renderer,
                          [task.spec.notebook for task in graph], options.warm_kernels)
     waiting = [task.spec.task_id for task in graph]
+    ranks = task_ranks(graph, getattr(progress, "estimates", None))
     queued: list[str] = []
     # Tasks that succeeded and still need their cache record: written once the freed workers
     # have their next tasks (hashing the outputs reads them).
@@ -629,6 +656,7 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
                     queued.append(task_id)
             # Hand tasks to the local pool only as workers free up, so that "start" means it;
             # a Dask scheduler gets them all at once and balances them itself.
+            queued.sort(key=lambda task_id: -ranks[task_id])  # the longest chain first
             while queued and (options.scheduler is not None or len(running) < options.jobs):
                 task_id = queued.pop(0)
                 running[executor.submit(by_id[task_id].spec)] = task_id

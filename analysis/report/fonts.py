@@ -1,7 +1,7 @@
 """The CJK font embedded in every report page, so that a PC without Chinese fonts reads it.
 
 A page embeds a subset of the font the figures already draw with (Noto Sans CJK SC from the
-``mplfonts`` package, SIL Open Font Licence, :func:`analysis.figures.charts.cjk_font_path`)
+``mplfonts`` package, SIL Open Font Licence, :func:`analysis.figures.font.cjk_font_path`)
 holding exactly the characters the page shows, as a base64 ``@font-face`` rule in the page's
 own ``<style>``: the page stays one self-contained file. The subset is WOFF2 when the
 ``brotli`` module is installed, else WOFF (zlib). A subset takes about a second to build; it is
@@ -24,10 +24,10 @@ import re
 import tempfile
 from pathlib import Path
 
-FONT_FAMILY = "Noto Sans CJK SC"
-"""The family name of the embedded subset: the font's own name, so that every stylesheet that
-lists Noto Sans CJK SC (the chapter pages, the full report) uses the subset; a face declared by
-the page wins over an installed font of the same name, which has the same glyphs anyway."""
+# The family name of the embedded subset is the font's own, so that every stylesheet that
+# lists Noto Sans CJK SC (the chapter pages, the full report) uses the subset; a face declared
+# by the page wins over an installed font of the same name, which has the same glyphs anyway.
+from analysis.figures.font import CJK_FAMILY as FONT_FAMILY
 
 _NAME_IDS = [0, 1, 2, 3, 4, 5, 6, 13, 14]  # copyright, names, version, licence and its URL
 _HIDDEN = re.compile(r"<(style|script)\b[^>]*>.*?</\1>", re.S | re.I)
@@ -80,7 +80,7 @@ def subset_font(characters: str, flavor: str | None = None) -> bytes:
 
 @functools.lru_cache(maxsize=32)
 def _subset(chars: str, flavor: str) -> bytes:
-    from analysis.figures.charts import cjk_font_path
+    from analysis.figures.font import cjk_font_path  # no matplotlib in a page renderer
 
     source = cjk_font_path()
     stat = source.stat()

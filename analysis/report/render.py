@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import functools
+import html
 import os
 import re
 from pathlib import Path
 from typing import Any
 
+from analysis.report.css import REPORT_CSS
 from analysis.report.fonts import font_face_css
-from analysis.report.html import esc
-from analysis.report.page import REPORT_CSS
 
 
 def render_notebook_html(executed_ipynb: Path, out_html: Path, *, title: str) -> Path:
@@ -46,7 +46,7 @@ def render_notebook_html(executed_ipynb: Path, out_html: Path, *, title: str) ->
         "<!DOCTYPE html>\n"
         f'<html lang="{"zh-CN" if lang == "zh" else "en"}">\n<head>\n<meta charset="utf-8"/>\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1"/>\n'
-        f"<title>{esc(title)}</title>\n<style>{fonts}\n{REPORT_CSS}\n{_PAGE_CSS}</style>\n"
+        f"<title>{html.escape(title)}</title>\n<style>{fonts}\n{REPORT_CSS}\n{_PAGE_CSS}</style>\n"
         "</head>\n"
         f'<body class="pe-page">\n<main class="pe-report">\n{body}\n</main>\n</body>\n</html>\n'
     )
@@ -78,8 +78,6 @@ render_notebook_html.prepare = _html_exporter  # type: ignore[attr-defined]
 def _page_heading(body: str) -> str:
     """The report's own heading (its first <h1>), so the page title says what the page says
     (终期评估 at the target year) whatever title the caller proposed."""
-    import html
-
     match = re.search(r"<h1[^>]*>(.*?)</h1>", body, re.S)
     if not match:
         return ""
