@@ -32,6 +32,7 @@ the limits):
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Iterable
@@ -261,11 +262,15 @@ def check_jumps(indicators: pd.DataFrame, *, jump_threshold: float = 0.3,
     reported = indicators[~indicators["derived"]].sort_values(["level", "indicator", "year"])
     kinds = vocab.kinds()
     out = []
-    for (_level, indicator), group in reported.groupby(["level", "indicator"], sort=True):
+    reported = reported[reported["level"].notna() & reported["indicator"].notna()]
+    # one pass of itertuples (pandas builds a namedtuple class on every call), then the
+    # (level, indicator) series in order: the frame is sorted by level, indicator and year
+    for (_level, indicator), group in itertools.groupby(
+            reported.itertuples(index=False), key=lambda row: (row.level, row.indicator)):
         if indicator in NO_JUMP_CHECK:
             continue
         kind = kinds.get(str(indicator), "count")
-        rows = list(group.itertuples(index=False))
+        rows = list(group)
         for before, after in zip(rows, rows[1:], strict=False):
             if after.year != before.year + 1:
                 continue
