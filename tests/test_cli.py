@@ -25,14 +25,14 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     ("args", "expected"),
     [
         (["run", "--all", "--eval-yaer", "2023"], "unrecognized arguments: --eval-yaer 2023"),
-        (["run", "--all", "--eval-year", "20x3"], "argument --eval-year: not a year: '20x3'"),
+        (["run", "--all", "--eval-year", "20x3"], "argument --eval-year: not a year, 'midterm' or 'final': '20x3'"),
         (["run", "--all", "--lang", "fr"], "argument --lang: invalid choice: 'fr'"),
         (["run", "--all", "--chapters", "1,x"], "not a comma-separated list of chapter numbers"),
         (["run", "--all", "--jobs", "0"], "argument --jobs: must be at least 1"),
         (["run", "--all", "--eval"], "unrecognized arguments: --eval"),  # no abbreviations
         (["run", "--plan", "a", "--all"], "not allowed with argument"),
         (["run", "--all", "--band", "0.5"], "argument --band: band must lie in [0, 0.5)"),
-        (["status", "--eval-year", "20x3"], "argument --eval-year: not a year: '20x3'"),
+        (["status", "--eval-year", "20x3"], "argument --eval-year: not a year, 'midterm' or 'final': '20x3'"),
         (["status", "--all"], "unrecognized arguments: --all"),
         (["params"], "the following arguments are required: NOTEBOOK"),
         (["run", "--all", "--log"], "argument --log: expected one argument"),
@@ -82,7 +82,7 @@ def test_a_failed_batch_exits_1_with_a_summary_and_a_noop_run_imports_nothing_he
             "run", "--all", "--chapters", "1,2", "--jobs", "2", "--notebooks", str(FIXTURES)]
     assert cli.main(argv) == 1
     out = capsys.readouterr().out
-    assert "chapter   demo  1        failed" in out
+    assert "chapter   demo  2023  1        failed" in out
     assert "6 ok, 1 failed" in out
 
     (raw / "fail_chapter_1").unlink()
