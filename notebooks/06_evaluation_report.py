@@ -38,7 +38,7 @@ from IPython.display import display
 
 from analysis import report
 from analysis.report.document import compose_report
-from analysis.report.document.files import write_evaluation_report
+from analysis.report.document.files import write_report_files
 
 report.setup_plotting()
 ctx = report.load_report_context(plan, eval_year, lang=lang, data_root=data_root)
@@ -69,6 +69,5 @@ with pd.option_context("display.max_rows", None, "display.max_colwidth", 120):
 
 # %%
 if out_dir:
-    written = write_evaluation_report(plan, eval_year, lang=lang, data_root=data_root,
-                                      out_dir=out_dir)
+    written = write_report_files(document, ctx, out_dir)  # the document composed above
     print("\n".join(str(p) for p in written))

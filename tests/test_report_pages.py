@@ -436,3 +436,36 @@ def test_kaiping_pages_print_on_a4(kaiping, tmp_path):
         assert pdf.is_file(), name
         counts[name] = _pdf_pages(pdf)
     assert all(1 <= counts[name] <= limit for name, limit in limits.items()), counts
+
+
+def test_a_page_is_what_its_notebook_displays_and_nothing_of_the_code():
+    """The page body (analysis.report.render.notebook_body): a markdown cell rendered, each
+    output in its richest format, the code, stderr and hidden cells left out."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    from analysis.report.render import notebook_body
+
+    cells = [
+        new_markdown_cell("## 说明\n\n本页**示意**。"),
+        new_code_cell("secret_code()", outputs=[
+            new_output("display_data", data={"text/html": "<p class='x'>表</p>",
+                                             "text/plain": "<IPython.core.display.HTML>"}),
+            new_output("stream", name="stderr", text="a warning\n"),
+            new_output("stream", name="stdout", text="1 < 2\n"),
+            new_output("execute_result", data={"image/png": "iVBORw0KGgo=\n"},
+                       execution_count=1),
+            new_output("execute_result", data={"text/plain": "plain & simple"},
+                       execution_count=2)]),
+        new_code_cell("hidden()", metadata={"tags": ["report-hide"]}, outputs=[
+            new_output("stream", name="stdout", text="inspection table\n")]),
+    ]
+    body = notebook_body(nbformat.from_dict(new_notebook(cells=cells)))
+    assert body.split("\n") == [
+        '<div class="pe-markdown"><h2>说明</h2>', "<p>本页<strong>示意</strong>。</p>", "</div>",
+        "<p class='x'>表</p>",
+        "<pre>1 &lt; 2", "</pre>",
+        '<img src="data:image/png;base64,iVBORw0KGgo=" alt=""/>',
+        "<pre>plain &amp; simple</pre>",
+    ]
+    assert "secret_code" not in body and "a warning" not in body and "inspection" not in body

@@ -78,9 +78,12 @@ class WarmKernels:
     idle: float = DASK_IDLE_SECONDS
 
 
-#: The batch's own execution and rendering stack: imported lazily by ``analysis.report`` for
-#: the workers (the HTML pages), never by a kernel; not worth preloading (nbconvert: ~1.5 s).
-NOT_PRELOADED = frozenset({"nbconvert", "nbformat", "nbclient", "papermill", "jupyter_client"})
+#: Not preloaded: the batch's own execution and rendering stack, imported lazily by
+#: ``analysis.report`` for the workers (the HTML pages), never by a kernel (nbconvert: ~1.5 s);
+#: and fontTools, which only builds a font subset the disk cache does not hold yet (0.3 s of
+#: the server's time in every batch, spent while the models stage runs, for a rare miss).
+NOT_PRELOADED = frozenset({"nbconvert", "nbformat", "nbclient", "papermill", "jupyter_client",
+                           "fontTools"})
 
 
 def preload_modules(notebooks: Iterable[str | Path]) -> tuple[str, ...]:

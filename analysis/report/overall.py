@@ -134,12 +134,14 @@ def tally_text(evaluation: pd.DataFrame) -> str:
 
 
 def tally_table(evaluation: pd.DataFrame, lang: str, *, final: bool = False) -> str:
-    """A one-row table of the counts of the grades that occur, each header coloured by its grade."""
+    """A one-row table of the counts of the grades that occur, each header coloured by its grade.
+    It counts the quantitative targets it is given: its total says so, since the paragraph
+    above it counts the milestones too."""
     counts = tally_counts(evaluation)
     total = sum(counts.values())
     shown = present_codes(evaluation)
     header = [grade_badge(code, lang, final=final, label=tally_label(code, lang, final=final))
-              for code in shown] + [esc(t("col.total", lang))]
+              for code in shown] + [esc(t("col.total_indicators", lang))]
     row = [str(counts[c]) for c in shown] + [str(total)]
     return html_table(header, [row], cls="pe-tally")
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import functools
 import html
 import os
 import re
@@ -31,14 +30,7 @@ def render_notebook_html(executed_ipynb: Path, out_html: Path, *, title: str) ->
     executed_ipynb, out_html = Path(executed_ipynb), Path(out_html)
     notebook = nbformat.read(executed_ipynb, as_version=4)
     lang = _guess_lang(notebook)
-    notebook.cells = [cell for cell in notebook.cells if not (
-        {"remove-cell", "report-hide", "injected-parameters", "parameters"}
-        & set(cell.get("metadata", {}).get("tags", [])))]
-    for cell in notebook.cells:
-        if cell.cell_type == "code":
-            cell.outputs = [o for o in cell.outputs if not (
-                o.get("output_type") == "stream" and o.get("name") == "stderr")]
-    body, _resources = _html_exporter().from_notebook_node(notebook)
+    body = notebook_body(notebook)
     body = drop_empty_sections(body, lang)
     title = _page_heading(body) or title
     fonts = font_face_css(body + title)
@@ -57,22 +49,74 @@ def render_notebook_html(executed_ipynb: Path, out_html: Path, *, title: str) ->
     return out_html
 
 
-@functools.lru_cache(maxsize=1)
-def _html_exporter() -> Any:
-    """The nbconvert exporter of the reports, created once per process (its templates load
-    on first use, so a warm-up converts an empty notebook)."""
-    import nbformat
-    from nbconvert import HTMLExporter
+HIDDEN_TAGS = frozenset({"remove-cell", "report-hide", "injected-parameters", "parameters"})
+"""Cells tagged so are left off the page (the researchers' inspection cells, the parameters)."""
 
-    exporter = HTMLExporter(template_name="basic", exclude_input=True,
-                            exclude_input_prompt=True, exclude_output_prompt=True,
-                            exclude_anchor_links=True)
-    exporter.from_notebook_node(nbformat.v4.new_notebook())
-    return exporter
+#: The output formats a page shows, most preferred first (as Jupyter chooses among them).
+_FORMATS = ("text/html", "image/svg+xml", "image/png", "image/jpeg", "text/markdown",
+            "text/plain")
 
 
-#: Set-up a batch worker may run before its first report (see ``tasks.prepare_worker``).
-render_notebook_html.prepare = _html_exporter  # type: ignore[attr-defined]
+def notebook_body(notebook: Any) -> str:
+    """The page body of an executed notebook: markdown cells rendered, then every code cell's
+    outputs in order (its richest format: HTML, SVG, an embedded image, markdown, text), with
+    no code, no prompts and no stderr; cells tagged :data:`HIDDEN_TAGS` are left out.
+
+    The report notebooks display HTML built by :mod:`analysis.report`, so the page is that
+    HTML; nbconvert's exporter (1.5 s of imports in every worker) is not needed for it.
+    """
+    parts: list[str] = []
+    for cell in notebook.cells:
+        if HIDDEN_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        if cell.cell_type == "markdown":
+            parts.append(f'<div class="pe-markdown">{_markdown(cell.source)}</div>')
+        elif cell.cell_type == "code":
+            parts.extend(shown for output in cell.get("outputs", [])
+                         if (shown := _output_html(output)))
+    return "\n".join(parts)
+
+
+def _output_html(output: Any) -> str:
+    kind = output.get("output_type")
+    if kind == "stream":
+        text = _text(output.get("text", ""))
+        return f"<pre>{html.escape(text)}</pre>" if output.get("name") != "stderr" and text \
+            else ""
+    if kind == "error":
+        return f"<pre>{html.escape(str(output.get('ename', '')))}: " \
+               f"{html.escape(str(output.get('evalue', '')))}</pre>"
+    data = output.get("data", {})
+    mime = next((m for m in _FORMATS if m in data), None)
+    if mime is None:
+        return ""
+    value = _text(data[mime])
+    if mime in ("text/html", "image/svg+xml"):
+        return value
+    if mime in ("image/png", "image/jpeg"):
+        return f'<img src="data:{mime};base64,{value.strip()}" alt=""/>'
+    if mime == "text/markdown":
+        return _markdown(value)
+    return f"<pre>{html.escape(value)}</pre>"
+
+
+def _text(value: object) -> str:
+    return "".join(value) if isinstance(value, list) else str(value or "")
+
+
+def _markdown(text: str) -> str:
+    import mistune  # nbconvert's own markdown renderer
+
+    return str(mistune.html(text))
+
+
+def _warm_up() -> None:
+    """What a worker loads before its first page (cheap: nbformat and mistune)."""
+    import mistune  # noqa: F401
+    import nbformat  # noqa: F401
+
+
+render_notebook_html.prepare = _warm_up  # type: ignore[attr-defined]
 
 
 def _page_heading(body: str) -> str:
@@ -131,8 +175,7 @@ def _guess_lang(notebook: Any) -> str:
 
 _PAGE_CSS = """
 body.pe-page { max-width: 60em; margin: 1.5em auto; padding: 0 1em; background: #fff; }
-.pe-page .output_area pre, .pe-page pre { white-space: pre-wrap; }
-.pe-page .prompt, .pe-page .input_prompt, .pe-page .output_prompt { display: none; }
+.pe-page pre { white-space: pre-wrap; }
 @page { size: A4; margin: 15mm; }
 @media print { body.pe-page { max-width: none; margin: 0; } }
 """

@@ -15,6 +15,7 @@ _EXPORTS = {
     "compose_report": "analysis.report.document.compose",
     "document_file_name": "analysis.report.document.files",
     "write_evaluation_report": "analysis.report.document.files",
+    "write_report_files": "analysis.report.document.files",
 }
 __all__ = sorted(_EXPORTS)
 

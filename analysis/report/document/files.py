@@ -35,13 +35,22 @@ def write_evaluation_report(plan: str, eval_year: int, *, lang: str = "zh",
     """Compose the report of ``plan`` at ``eval_year`` and write the Word document and the
     print-ready page into ``out_dir``; both atomically. Returns their paths."""
     from analysis.report.document.compose import compose_report
-    from analysis.report.document.docx import write_docx
 
     ctx = load_report_context(plan, eval_year, lang=lang, data_root=data_root)
-    doc = compose_report(ctx)
+    return write_report_files(compose_report(ctx), ctx, out_dir)
+
+
+def write_report_files(doc: object, ctx: ReportContext, out_dir: str | Path
+                       ) -> tuple[Path, Path]:
+    """Write a composed report (:func:`~analysis.report.document.compose.compose_report` of
+    ``ctx``) as the Word document and the print-ready page in ``out_dir``, both atomically;
+    the notebook that shows the document writes it with this, composing it once."""
+    from analysis.report.document.docx import write_docx
+
     folder = Path(out_dir)
-    docx_path = write_atomic(folder / document_file_name(ctx), lambda tmp: write_docx(doc, tmp))
-    html_path = write_atomic(folder / naming.report_page_name(lang), report_page(doc, ctx))
+    docx_path = write_atomic(folder / document_file_name(ctx),
+                             lambda tmp: write_docx(doc, tmp))  # type: ignore[arg-type]
+    html_path = write_atomic(folder / naming.report_page_name(ctx.lang), report_page(doc, ctx))
     return docx_path, html_path
 
 
