@@ -269,3 +269,44 @@ def test_the_runner_names_a_plan_as_its_report_does(tmp_path, names, zh, en):
     config = load_yaml(folder / "plan.yaml").data
     assert (info.title("zh"), info.title("en")) == (zh, en)
     assert (plan_title(config, "demo", "zh"), plan_title(config, "demo", "en")) == (zh, en)
+
+
+def test_ready_tasks_start_longest_chain_first_chapters_by_their_targets(tmp_path):
+    """Critical-path order (runner.task_ranks): a task's rank is its expected seconds plus the
+    longest chain after it. Without earlier runs a chapter page is expected to take 0.8 s plus
+    0.02 s per target of the chapter (hand-computed below from the fixture's targets.csv:
+    chapter 1 has one target, chapter 2 two, chapter 3 one)."""
+    from analysis.pipeline.runner import task_ranks
+
+    raw = make_plan(tmp_path / "data")
+    (raw / "plan.yaml").write_text("name_zh: demo\nbase_year: 2020\nmidterm_year: 2023\n"
+                                   "target_year: 2025\nchapters: [{number: 1}, {number: 2}, "
+                                   "{number: 3}]\n", encoding="utf-8")
+    tasks = build_tasks(options(tmp_path, plan_info=None))
+    ranks = task_ranks(tasks)
+    assert ranks["demo/2023/chapter_1"] == pytest.approx(0.82)
+    assert ranks["demo/2023/chapter_2"] == pytest.approx(0.84)
+    assert ranks["demo/2023/summary"] == pytest.approx(0.7)
+    assert ranks["demo/2023/document"] == pytest.approx(1.2)
+    assert ranks["demo/2023/evaluate"] == pytest.approx(0.5 + 1.2)
+    assert ranks["demo/models/2023"] == pytest.approx(3.0 + 1.7)
+    assert ranks["demo/clean"] == pytest.approx(1.3 + 4.7)
+    # an earlier run's seconds win over the expectation
+    again = task_ranks(tasks, {"demo/2023/chapter_2": 5.0})
+    assert again["demo/2023/evaluate"] == pytest.approx(5.5)
+    assert again["demo/clean"] == pytest.approx(1.3 + 3.0 + 5.5)
+
+
+def test_one_worker_runs_the_ready_tasks_in_rank_order(tmp_path):
+    raw = make_plan(tmp_path / "data")
+    (raw / "plan.yaml").write_text("name_zh: demo\nmidterm_year: 2023\nchapters: [{number: 1}, "
+                                   "{number: 2}, {number: 3}]\n", encoding="utf-8")
+    log = io.StringIO()
+    run_batch(options(tmp_path, plan_info=None, jobs=1), stream=log, tty=False)
+    started = [line.split("start ", 1)[1] for line in log.getvalue().splitlines()
+               if "] start " in line]
+    # ranks (seconds expected): document 1.2 > chapter 2 0.84 > chapters 1 and 3 0.82 (graph
+    # order between equals) > summary 0.7
+    assert started == ["demo clean", "demo 2023 models", "demo 2023 evaluate",
+                       "demo 2023 document", "demo 2023 chapter 2", "demo 2023 chapter 1",
+                       "demo 2023 chapter 3", "demo 2023 summary"]

@@ -86,6 +86,9 @@ class PlanInfo:
     name_en: str = ""
     returns_years: frozenset[int] | None = None
     """The years of the returns in the plan folder (``None``: not known, taken as every year)."""
+    targets_per_chapter: Mapping[int, int] | None = None
+    """How many commitments each chapter's catalogue rows hold (``None``: not known); a
+    chapter's page takes longer the more targets it shows, which orders the first run."""
 
     def title(self, lang: str) -> str:
         """The plan's name in ``lang`` (what its Word document is named after)."""
@@ -132,7 +135,24 @@ def load_plan_info(plan_dir: Path) -> PlanInfo:
                     name=plan_title(config, plan_dir.name, "zh"),
                     base_year=whole("base_year"), target_year=whole("target_year"),
                     name_en=plan_title(config, plan_dir.name, "en"),
-                    returns_years=frozenset(paths.returns_years(plan_dir)))
+                    returns_years=frozenset(paths.returns_years(plan_dir)),
+                    targets_per_chapter=_targets_per_chapter(plan_dir))
+
+
+def _targets_per_chapter(plan_dir: Path) -> dict[int, int] | None:
+    """Rows of ``targets.csv`` per chapter, or None when the file cannot be read (the clean
+    stage reports why; this only orders the tasks)."""
+    from analysis.core.textfiles import read_csv_table
+
+    try:
+        records = read_csv_table(plan_dir / "targets.csv", ["chapter"])
+    except (AnalysisError, OSError):
+        return None
+    counts: dict[int, int] = {}
+    for _, row in records:
+        if row["chapter"].isdigit():
+            counts[int(row["chapter"])] = counts.get(int(row["chapter"]), 0) + 1
+    return counts
 
 
 @dataclass(frozen=True)
@@ -194,6 +214,8 @@ class Task:
     study: dict[str, Any] = field(default_factory=dict)
     """The part of the plan's ``study.yaml`` the task reads (hashed into its key; empty when
     the file sets nothing the task reads, so a plan without a study file keeps its keys)."""
+    expected_seconds: float | None = None
+    """What the task is expected to take when no earlier run says (orders a first run)."""
     parts: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     """What its last computed key was made of (:func:`cache.key_parts`), kept in its record."""
 
@@ -341,7 +363,7 @@ class _PlanTasks:
              deps: list[str], record: Path, inputs: Callable[[], list[Path]],
              outputs: list[Path], *, out: Path, html: Path | None = None,
              title: str = "", listed: Sequence[Path] = (),
-             settings: dict[str, Any] | None = None) -> Task:
+             settings: dict[str, Any] | None = None, expected: float | None = None) -> Task:
         """One task, its parameters validated against its notebook's schema."""
         options = self.options
         notebook = options.notebooks.of(stage)
@@ -356,7 +378,8 @@ class _PlanTasks:
         )
         return Task(spec, deps, record, inputs, self.data_root,
                     [kept / executed, *([html] if html else []), *outputs], full,
-                    listed_outputs=list(listed), report=folder, study=dict(settings or {}))
+                    listed_outputs=list(listed), report=folder, study=dict(settings or {}),
+                    expected_seconds=expected)
 
     def of_year(self, year: int, chapters: Sequence[int]) -> list[Task]:
         """The models, the evaluation, and every page and document of one evaluation year."""
@@ -402,6 +425,7 @@ class _PlanTasks:
         # The report a bureau submits (analysis.report.naming names its files without pandas).
         from analysis.report.naming import document_file_name, evaluation_kind, report_page_name
 
+        targets = info.targets_per_chapter or {}
         for lang in dict.fromkeys(options.langs):
             sfx = paths.lang_suffix(lang)
             params = {**base, "eval_year": year, "lang": lang}
@@ -413,6 +437,7 @@ class _PlanTasks:
                     html=out / paths.report_page(n, lang),
                     title=f"{info.title(lang)} — "
                           f"{'第' + str(n) + '章' if lang == 'zh' else f'Chapter {n}'}",
+                    expected=TYPICAL_SECONDS["chapter"] + SECONDS_PER_TARGET * targets.get(n, 0),
                 ))
             tasks.append(self.make(
                 "summary", f"{plan}/{year}/summary{sfx}", params, f"05_summary{sfx}.ipynb",
@@ -531,10 +556,11 @@ def _key(task: Task) -> str:
 
 
 #: Typical seconds of each stage's notebook (a warm kernel on 2 cores, docs/benchmark.md): what
-#: orders the ready tasks when no earlier run of a task says how long it takes. The document
-#: composes the whole report, so it is the longest of a plan's report tasks.
-TYPICAL_SECONDS = {"clean": 1.3, "models": 3.0, "evaluate": 0.5, "chapter": 1.5,
-                   "summary": 0.7, "document": 2.0}
+#: orders the ready tasks when no earlier run of a task says how long it takes. A chapter page
+#: takes its base time plus :data:`SECONDS_PER_TARGET` for each target of the chapter.
+TYPICAL_SECONDS = {"clean": 1.3, "models": 3.0, "evaluate": 0.5, "chapter": 0.8,
+                   "summary": 0.7, "document": 1.2}
+SECONDS_PER_TARGET = 0.02
 
 
 def task_ranks(graph: Sequence[Task], estimates: Mapping[str, float] | None = None
@@ -551,7 +577,8 @@ def task_ranks(graph: Sequence[Task], estimates: Mapping[str, float] | None = No
     ranks: dict[str, float] = {}
     for task in reversed(graph):  # a task comes after the tasks it depends on
         task_id = task.spec.task_id
-        own = known.get(task_id, TYPICAL_SECONDS.get(task.spec.stage, 1.0))
+        own = known.get(task_id, task.expected_seconds
+                        or TYPICAL_SECONDS.get(task.spec.stage, 1.0))
         ranks[task_id] = own + max((ranks.get(d, 0.0) for d in after[task_id]), default=0.0)
     return ranks
 
