@@ -52,7 +52,7 @@ def test_outline_and_judgement(data_root, plotting_ready):
     text = doc.text()
     # 10 gradable, 8 met (80 % ≥ 70 %: 总体进展顺利), 2 behind; 2 ungraded with their reasons
     assert "在可评估的10项目标中，8项达到或超过预期进度，占80%，实现了“时间过半、任务过半”" in text
-    assert "另有2项目标暂无法评估（缺少实际数据1项、缺少进展记录1项）。" in text
+    assert "尚有2项目标暂无法评估（缺少实际数据1项、缺少进展记录1项）。" in text
     # grades named per grade; the lagging public share with its cause, binding first
     assert "1项快于预期：幼儿园总数（所）（学前教育）" in text
     assert "原因分析：2020年以来年均变化+1个百分点，如期完成目标需年均变化+3.5个百分点（至2025年）" in text

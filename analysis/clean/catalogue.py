@@ -111,6 +111,25 @@ def _check_unit(q: Quantity, indicator: str, *, file: object, line: object, colu
         )
 
 
+def _check_bounds(q: Quantity, indicator: str, *, file: object, line: object, column: str,
+                  signed: bool = False) -> None:
+    """A value the plan prints must be possible for its indicator (``vocab.bounds``, the
+    limits the returns are checked against): no share above 100 %, no negative count, no more
+    pupils than China has. ``signed``: a change (``increase``) may be negative."""
+    limits = vocab.bounds(indicator) if q.is_number and q.value is not None else None
+    if limits is None:
+        return
+    value = float(q.value)  # type: ignore[arg-type]
+    low = -limits.max if signed else limits.min
+    if not low <= value <= limits.max:
+        shown = "%" if q.unit == "fraction" else ""
+        scale = 100 if q.unit == "fraction" else 1
+        raise AnalysisError(
+            f"{value * scale:g}{shown} is not possible for indicator '{indicator}' (a value "
+            f"between {low * scale:g}{shown} and {limits.max * scale:g}{shown}: {limits.note})",
+            file=file, row=line, column=column, text=q.text)
+
+
 # --------------------------------------------------------------------------- catalogue
 
 
@@ -200,6 +219,8 @@ def _check_catalogue_row(
             raise fail(f"{len(quantities)} value(s) for {len(indicators)} indicator(s)", column)
         for quantity, indicator in zip(quantities, indicators * len(quantities), strict=False):
             _check_unit(quantity, indicator, file=path, line=line, column=column)
+            _check_bounds(quantity, indicator, file=path, line=line, column=column,
+                          signed=measure == "increase" and column != "baseline_text")
     _check_kind_values(kind, indicators, parsed, fail)
     return {**{c: row[c] for c in CATALOGUE_COLUMNS}, "chapter": chapter, "deadline": deadline,
             "level": level, "measure": measure, "wording": wording, "line": line}
@@ -435,6 +456,7 @@ def load_history(plan_dir: str | Path, plan: PlanConfig | None = None) -> pd.Dat
                                 column="value_text", text=row["value_text"])
         q = quantities[0]
         _check_unit(q, indicator, file=path, line=line, column="value_text")
+        _check_bounds(q, indicator, file=path, line=line, column="value_text")
         records.append({
             "key": key, "level": level, "indicator": indicator, "year": year,
             "value": float(q.value) if q.value is not None else math.nan,

@@ -168,6 +168,29 @@ def main() -> None:
          files={"milestones.csv": broken.encode("utf-8")},
          where={"file": "milestones.csv", "row": 2})
 
+    # 4. Values the plan prints are held to the bounds the returns are (vocab.bounds): a share
+    # above 100 %, a negative count, more schools than the country has.
+    rows = [list(r) for r in TARGETS]
+    rows[0][13] = "105%"
+    case("targets_share_over_100", "run",
+         ["targets.csv", "row 2", "column final_text", "105% is not possible",
+          "'retention_rate'", "between 0% and 100%"],
+         files={"targets.csv": csv_text(TARGET_COLUMNS, rows).encode("utf-8")},
+         where={"file": "targets.csv", "row": 2, "column": "final_text"})
+    rows = [*TARGETS, ["t1.primary.schools", "target", "1", "1.1", "", "primary", "schools",
+                       "小学学校数", "Primary schools", "预期性", "level", "62", "64",
+                       "2000000", "2025", "第一章", "小学学校达到2000000所"]]
+    case("targets_more_schools_than_china", "run",
+         ["targets.csv", "row 4", "column final_text", "2e+06 is not possible", "'schools'"],
+         files={"targets.csv": csv_text(TARGET_COLUMNS, rows).encode("utf-8")},
+         where={"file": "targets.csv", "row": 4, "column": "final_text"})
+    history = [*HISTORY, ["h.primary.enrolment.2019", "1", "1.1", "primary", "enrolment",
+                          "小学在校生", "2019", "-500", "第一章 一"]]
+    case("history_negative_count", "run",
+         ["history.csv", "row 3", "column value_text", "-500 is not possible", "'enrolment'"],
+         files={"history.csv": csv_text(HISTORY_COLUMNS, history).encode("utf-8")},
+         where={"file": "history.csv", "row": 3, "column": "value_text"})
+
     # 10. A file that is not a catalogue is named, its first line never quoted.
     case("targets_not_a_catalogue", "run",
          ["targets.csv", "row 1", "missing column(s) key"],
