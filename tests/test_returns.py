@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from analysis.clean.derive import derive_indicators
+from analysis.clean.grid import decode_csv
 from analysis.clean.layout import load_layout, parse_years
-from analysis.clean.returns import decode_csv, read_returns
+from analysis.clean.returns import read_returns
 from analysis.clean.stage import clean_returns
 from analysis.core.errors import AnalysisError
 
@@ -186,14 +187,14 @@ def test_formula_in_an_ignored_row_is_not_read(tmp_path):
 
 
 def test_workbook_bounds(tmp_path, monkeypatch):
-    from analysis.clean import returns
+    from analysis.clean import grid
 
     folder = returns_folder(tmp_path, [["小学", 103, 1, 1, "99%"], ["初中", 1, 1, 1, "99%"]])
-    monkeypatch.setattr(returns, "MAX_XLSX_BYTES", 10_000)
+    monkeypatch.setattr(grid, "MAX_XLSX_BYTES", 10_000)
     with pytest.raises(AnalysisError, match="unpacks to .* more than"):
         read_returns(folder, "p")
-    monkeypatch.setattr(returns, "MAX_XLSX_BYTES", 200 << 20)
-    monkeypatch.setattr(returns, "MAX_SHEET_CELLS", 10)
+    monkeypatch.setattr(grid, "MAX_XLSX_BYTES", 200 << 20)
+    monkeypatch.setattr(grid, "MAX_SHEET_CELLS", 10)
     with pytest.raises(AnalysisError, match=r"used range is A1:E4 \(4 rows × 5 columns"):
         read_returns(folder, "p")
 

@@ -16,8 +16,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from analysis.clean.grid import column_index, column_letter
 from analysis.clean.layout import TableSpec, load_layout
-from analysis.clean.returns import RETURNS_DIR, column_index, column_letter
+from analysis.clean.returns import RETURNS_DIR
 from analysis.core.errors import AnalysisError
 
 FIXED_TIME = datetime(2020, 1, 1, 0, 0, 0)
