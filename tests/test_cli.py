@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -116,3 +117,14 @@ def test_a_failed_batch_exits_1_with_a_summary_and_a_noop_run_imports_nothing_he
                           text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert "HEAVY []" in done.stdout and "7 fresh" in done.stdout
+
+
+def test_a_reader_that_stops_early_gets_no_error_message():
+    """`python -m analysis status | head -1`: the pipe closes under the command line, which
+    stops quietly (no "error: [Errno 32] Broken pipe", no traceback)."""
+    probe = ("import os, sys; r, w = os.pipe(); os.close(r); os.dup2(w, 1); "
+             "from analysis.pipeline import cli; sys.exit(cli.main(['plans']))")
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert done.returncode == 1
+    assert done.stderr == ""

@@ -503,6 +503,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except AnalysisError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # `… status | head`: the reader has gone; nothing to report
+        import os
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so that the interpreter's final flush is quiet
+        return EXIT_FAILED
     except OSError as exc:  # a folder that cannot be read or written: one line, no traceback
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_FAILED
