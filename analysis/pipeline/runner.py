@@ -129,6 +129,7 @@ def load_plan_info(plan_dir: Path) -> PlanInfo:
         value = config.get(key)
         return value if isinstance(value, int) and not isinstance(value, bool) else None
 
+    from analysis.core.catalogue_index import targets_per_chapter
     from analysis.report.naming import plan_title
 
     return PlanInfo(chapters=tuple(numbers), midterm_year=year,
@@ -136,23 +137,7 @@ def load_plan_info(plan_dir: Path) -> PlanInfo:
                     base_year=whole("base_year"), target_year=whole("target_year"),
                     name_en=plan_title(config, plan_dir.name, "en"),
                     returns_years=frozenset(paths.returns_years(plan_dir)),
-                    targets_per_chapter=_targets_per_chapter(plan_dir))
-
-
-def _targets_per_chapter(plan_dir: Path) -> dict[int, int] | None:
-    """Rows of ``targets.csv`` per chapter, or None when the file cannot be read (the clean
-    stage reports why; this only orders the tasks)."""
-    from analysis.core.textfiles import read_csv_table
-
-    try:
-        records = read_csv_table(plan_dir / "targets.csv", ["chapter"])
-    except (AnalysisError, OSError):
-        return None
-    counts: dict[int, int] = {}
-    for _, row in records:
-        if row["chapter"].isdigit():
-            counts[int(row["chapter"])] = counts.get(int(row["chapter"]), 0) + 1
-    return counts
+                    targets_per_chapter=targets_per_chapter(plan_dir))
 
 
 @dataclass(frozen=True)
