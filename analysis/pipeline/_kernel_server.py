@@ -82,7 +82,19 @@ def _prctl_pdeathsig(signum: int) -> None:
         pass
 
 
-def _alive(pid: int) -> bool:
+def receive_line(conn: socket.socket) -> bytes:
+    """One message of the server's protocol: bytes up to a newline (or the end)."""
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie does not); the runner's workers ask too."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
             return handle.read().rpartition(")")[2].split()[:1] != ["Z"]
@@ -506,13 +518,7 @@ class Server:
         conn.setblocking(True)
         conn.settimeout(10)
         try:
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
-            request = json.loads(data.decode("utf-8") or "{}")
+            request = json.loads(receive_line(conn).decode("utf-8") or "{}")
         except (OSError, ValueError):
             conn.close()
             return True
@@ -561,7 +567,7 @@ class Server:
         key = self._template(argv, env, cwd, modules) if warm else None
         ready = self.ready_kernels.pop(requester, None)
         if ready is not None:
-            if key is not None and ready[0] == key and _alive(ready[1]):
+            if key is not None and ready[0] == key and alive(ready[1]):
                 self.templates[requester] = (key, argv, env, cwd, modules)
                 self._reply(conn, {"ok": True, "pid": ready[1], "mode": "warm", "ahead": True,
                                    "connection": ready[2], "loaded": len(self.loaded)})
@@ -652,7 +658,7 @@ class Server:
         for requester, (key, argv, env, cwd, modules) in list(self.templates.items()):
             if requester in self.ready_kernels:
                 continue
-            if not _alive(requester):
+            if not alive(requester):
                 del self.templates[requester]
                 continue
             if self.stale(env):
@@ -727,9 +733,9 @@ class Server:
         """Reap kernels, kill those whose requester died; False when the server must end."""
         self.reap()
         for pid, requester in list(self.kernels.items()):
-            if requester and not _alive(requester):
+            if requester and not alive(requester):
                 self._kill(pid)
-        if os.getppid() != self.parent or not _alive(self.parent):
+        if os.getppid() != self.parent or not alive(self.parent):
             self.shutdown()
             return False
         if set(self.kernels) - {ready[1] for ready in self.ready_kernels.values()}:
@@ -799,7 +805,7 @@ def main() -> object:
     if server.pdeathsig:  # started by the runner's main thread: die with the runner at once
         _prctl_pdeathsig(signal.SIGKILL)
     signal.signal(signal.SIGTERM, lambda *_: (server.shutdown(), os._exit(0)))
-    if not _alive(server.parent):
+    if not alive(server.parent):
         server.shutdown()
         return None
     # A kernel sets this before the notebook runs; matplotlib reads it when imported.

@@ -43,6 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from analysis.pipeline._kernel_server import receive_line
+
 #: The server script (run as a script, so that it imports nothing of the pipeline).
 SERVER_SCRIPT = Path(__file__).with_name("_kernel_server.py")
 
@@ -284,12 +286,7 @@ def request(address: str, message: dict[str, Any], timeout: float = REPLY_TIMEOU
             conn.settimeout(timeout)
             conn.connect(address)
             conn.sendall(json.dumps(message).encode("utf-8") + b"\n")
-            data = b""
-            while not data.endswith(b"\n"):
-                chunk = conn.recv(65536)
-                if not chunk:
-                    break
-                data += chunk
+            data = receive_line(conn)
     except OSError:
         return None
     try:

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from analysis.pipeline import kernels
+from analysis.pipeline._kernel_server import alive
 
 #: Statuses a task can end with.
 OK, FAILED, SKIPPED, BLOCKED = "ok", "failed", "skipped", "blocked"
@@ -149,20 +150,6 @@ def _remove_quietly(path: str) -> None:
         pass
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as handle:
-            return handle.read().rpartition(")")[2].split()[:1] != ["Z"]  # a zombie is dead
-    except OSError:
-        return True
-
-
 def die_with_runner(runner_pid: int | None) -> None:
     """Make this worker process end (with its kernel) when the runner process ends.
 
@@ -185,11 +172,11 @@ def die_with_runner(runner_pid: int | None) -> None:
 
     def watch() -> None:
         while True:
-            if os.getppid() != parent or (runner_pid and not _alive(runner_pid)):
+            if os.getppid() != parent or (runner_pid and not alive(runner_pid)):
                 _die()
             time.sleep(WATCH_INTERVAL)
 
-    if os.getppid() != parent or (runner_pid and not _alive(runner_pid)):
+    if os.getppid() != parent or (runner_pid and not alive(runner_pid)):
         _die()  # the runner died before the worker got here
     threading.Thread(target=watch, name="watch-runner", daemon=True).start()
 
