@@ -1,4 +1,4 @@
-"""Set-up of the local pool's worker processes (see :class:`analysis.pipeline.runner._Executor`).
+"""Set-up of the local pool's worker processes (see :class:`analysis.pipeline.executor.Executor`).
 
 The fork server imports this module once per batch (``set_forkserver_preload``), so every
 worker forked from it starts with papermill (and nbformat), the atomic writer and the

@@ -25,10 +25,13 @@ from analysis.core import paths
 from analysis.core.errors import AnalysisError
 from analysis.core.study import STUDY_FILE, load_study
 from analysis.evaluate.rule import StatusRule, check_band, evaluation_mode
-from analysis.pipeline import cache, kernels
+from analysis.pipeline import cache
+from analysis.pipeline.executor import Executor
 from analysis.pipeline.params import notebook_schema
+from analysis.pipeline.plan_info import PlanInfo, load_plan_info
 from analysis.pipeline.progress import Progress
-from analysis.pipeline.stale import REPORT_MANIFEST, keep_outputs, write_manifests
+from analysis.pipeline.stale import keep_outputs, write_manifests
+from analysis.pipeline.summary import batch_failed, summary_table
 from analysis.pipeline.tasks import (
     BLOCKED,
     FAILED,
@@ -36,8 +39,6 @@ from analysis.pipeline.tasks import (
     SKIPPED,
     TaskResult,
     TaskSpec,
-    prepare_worker,
-    run_task,
 )
 
 STAGES = ("clean", "models", "evaluate", "chapter", "summary", "document")
@@ -71,73 +72,6 @@ class Notebooks:
     def of(self, stage: str) -> Path:
         """The notebook of ``stage``."""
         return Path(getattr(self, stage))
-
-
-@dataclass(frozen=True)
-class PlanInfo:
-    """What the runner needs to know about a plan: its chapters, default year and name,
-    and the plan period (``None`` when not known: the evaluation stage checks it then)."""
-
-    chapters: tuple[int, ...]
-    midterm_year: int
-    name: str
-    base_year: int | None = None
-    target_year: int | None = None
-    name_en: str = ""
-    returns_years: frozenset[int] | None = None
-    """The years of the returns in the plan folder (``None``: not known, taken as every year)."""
-    targets_per_chapter: Mapping[int, int] | None = None
-    """How many commitments each chapter's catalogue rows hold (``None``: not known); a
-    chapter's page takes longer the more targets it shows, which orders the first run."""
-
-    def title(self, lang: str) -> str:
-        """The plan's name in ``lang`` (what its Word document is named after)."""
-        return (self.name_en or self.name) if lang == "en" else self.name
-
-    def has_returns(self, year: int) -> bool:
-        """Whether the plan folder holds the returns of ``year``."""
-        return self.returns_years is None or year in self.returns_years
-
-
-def load_plan_info(plan_dir: Path) -> PlanInfo:
-    """Chapters, mid-term year and display name from the plan's ``plan.yaml``.
-
-    Read with the plan-file reader the clean stage uses (:func:`analysis.core.textfiles.load_yaml`:
-    the same encodings, repeated keys refused, aliases bounded), but only the fields
-    ``chapters[].number``, ``midterm_year`` and ``name_zh`` of
-    :class:`analysis.clean.plan.PlanConfig` are checked here: importing
-    :mod:`analysis.clean.plan` pulls in pandas, which would cost a no-op run a second; the
-    clean stage validates the whole file with ``analysis.clean.plan.load_plan``.
-    """
-    from analysis.core.textfiles import load_yaml
-
-    path = Path(plan_dir) / "plan.yaml"
-    config = load_yaml(path).data
-    if not isinstance(config, dict):
-        raise AnalysisError("plan.yaml must be a mapping of fields", file=path)
-    chapters = config.get("chapters")
-    numbers = [c.get("number") for c in chapters or [] if isinstance(c, dict)]
-    if not numbers or not all(isinstance(n, int) and not isinstance(n, bool) for n in numbers):
-        raise AnalysisError("plan.yaml needs a list of chapters, each with an integer number",
-                            file=path, column="chapters", text=chapters)
-    year = config.get("midterm_year")
-    if not isinstance(year, int) or isinstance(year, bool):
-        raise AnalysisError("plan.yaml needs an integer midterm_year", file=path,
-                            column="midterm_year", text=year)
-
-    def whole(key: str) -> int | None:
-        value = config.get(key)
-        return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-    from analysis.core.catalogue_index import targets_per_chapter
-    from analysis.report.naming import plan_title
-
-    return PlanInfo(chapters=tuple(numbers), midterm_year=year,
-                    name=plan_title(config, plan_dir.name, "zh"),
-                    base_year=whole("base_year"), target_year=whole("target_year"),
-                    name_en=plan_title(config, plan_dir.name, "en"),
-                    returns_years=frozenset(paths.returns_years(plan_dir)),
-                    targets_per_chapter=targets_per_chapter(plan_dir))
 
 
 @dataclass(frozen=True)
@@ -443,89 +377,6 @@ class _PlanTasks:
 # --------------------------------------------------------------------------- execution
 
 
-class _Executor:
-    """A process pool or a Dask client behind one small interface (created on first use)."""
-
-    def __init__(self, jobs: int, scheduler: str | Any | None, renderer: str | None = None,
-                 notebooks: Sequence[str] = (), warm: bool = True) -> None:
-        self.jobs = jobs
-        self.scheduler = scheduler
-        self.renderer = renderer
-        self.notebooks = list(notebooks)  # what the warm-kernel server preloads for
-        self.warm = warm and kernels.enabled()
-        self._pool: Any = None
-        self._client: Any = None
-        self._owns_client = False
-        self._kernels: kernels.KernelServer | None = None
-        self._warm: kernels.WarmKernels | None = None
-
-    def submit(self, spec: TaskSpec) -> Any:
-        """Hand ``spec`` to a worker (the local pool's workers die with this process)."""
-        if self.scheduler is not None:
-            if self._client is None:
-                self._client = self._connect()
-            # each Dask worker process starts its own kernel server on its first task
-            if self.warm and self._warm is None:
-                self._warm = kernels.WarmKernels(kernels.preload_modules(self.notebooks))
-            return self._client.submit(run_task, spec, self._warm, pure=False,
-                                       key=f"{spec.task_id}-{os.urandom(4).hex()}")
-        if self._pool is None:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            context = multiprocessing.get_context("forkserver")
-            # Import papermill (and nbformat, slow) once in the fork server, not in every
-            # worker; each worker loads the HTML renderer in the background when it starts.
-            context.set_forkserver_preload(["analysis.pipeline.tasks",
-                                            "analysis.pipeline._worker"])
-            # One warm-kernel server for the batch, importing the notebooks' modules while
-            # the fork server imports papermill: every worker's kernels are forked from it.
-            if self.warm:
-                self._kernels = kernels.KernelServer.start(
-                    kernels.preload_modules(self.notebooks), kernel_name=spec.kernel_name,
-                    first=len(kernels.preload_modules([spec.notebook])))
-            address = self._kernels.address if self._kernels is not None else None
-            self._pool = ProcessPoolExecutor(max_workers=self.jobs, mp_context=context,
-                                             initializer=prepare_worker,
-                                             initargs=(self.renderer, os.getpid(), address))
-            future = self._pool.submit(run_task, spec)
-            for _ in range(self.jobs - 1):  # start every worker now, not at its first task:
-                self._pool.submit(os.getpid)  # it loads the renderer while the first one runs
-            return future
-        return self._pool.submit(run_task, spec)
-
-    def _connect(self) -> Any:
-        from distributed import Client
-
-        if isinstance(self.scheduler, str):
-            self._owns_client = True
-            try:
-                return Client(self.scheduler, timeout="30s")
-            except OSError as exc:
-                raise AnalysisError(
-                    f"cannot reach the Dask scheduler ({exc})", text=self.scheduler
-                ) from None
-        return self.scheduler  # an existing distributed.Client
-
-    def wait_any(self, futures: list[Any]) -> list[Any]:
-        """Block until at least one of ``futures`` is done; return the done ones."""
-        if self.scheduler is not None:
-            from distributed import wait
-
-            return list(wait(futures, return_when="FIRST_COMPLETED").done)
-        from concurrent.futures import FIRST_COMPLETED, wait
-
-        return list(wait(futures, return_when=FIRST_COMPLETED).done)
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-        if self._kernels is not None:
-            self._kernels.stop()
-        if self._client is not None and self._owns_client:
-            self._client.close()
-
-
 def _key_parameters(task: Task) -> dict[str, Any]:
     """The parameters hashed into a task's key: its notebook's, plus the part of the study
     file it reads (only when there is one, so keys without a study file stay as they were)."""
@@ -606,7 +457,7 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
     keys: dict[str, str] = {}
     running: dict[Any, str] = {}
     progress = progress or Progress(len(graph), stream=stream, tty=tty)
-    executor = _Executor(options.jobs, options.scheduler, options.renderer,
+    executor = Executor(options.jobs, options.scheduler, options.renderer,
                          [task.spec.notebook for task in graph], options.warm_kernels)
     waiting = [task.spec.task_id for task in graph]
     ranks = task_ranks(graph, getattr(progress, "estimates", None))
@@ -700,55 +551,6 @@ def run_batch(options: RunOptions, *, tasks: Sequence[Task] | None = None,
             progress.close()
             executor.close()
     return [results[task.spec.task_id] for task in graph]
-
-
-def summary_table(results: Sequence[TaskResult]) -> str:
-    """A plain-text table: stage, plan, year, chapter, language (when any task is not in
-    Chinese), status, seconds (and why, when not ok)."""
-    langs = any(r.lang not in ("", "zh") for r in results)
-    head = ("stage", "plan", "year", "chapter", *(("lang",) if langs else ()), "status",
-            "seconds")
-    rows, notes = [head], [""]
-    for r in results:
-        note = "" if r.status in (OK, SKIPPED) else r.message
-        if r.status == FAILED and r.executed_path:
-            note = f"{note} (kept: {r.executed_path})"
-        rows.append((r.stage, r.plan, "" if r.year is None else str(r.year),
-                     "" if r.chapter is None else str(r.chapter), *((r.lang,) if langs else ()),
-                     r.status, f"{r.seconds:.1f}" if r.status in (OK, FAILED) else "-"))
-        notes.append(note)
-    if any(notes):
-        notes[0] = "note"
-    widths = [max(len(row[i]) for row in rows) for i in range(len(head))]
-    last = len(head) - 1  # seconds, right-aligned
-    lines = []
-    for index, (row, note) in enumerate(zip(rows, notes, strict=True)):
-        cells = [cell.rjust(widths[i]) if i == last else cell.ljust(widths[i])
-                 for i, cell in enumerate(row)]
-        lines.append("  ".join(cells) + (f"  {note}" if note else ""))
-        if index == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    counts = {s: sum(r.status == s for r in results) for s in (OK, SKIPPED, FAILED, BLOCKED)}
-    lines.append(", ".join(f"{n} {s}" for s, n in counts.items() if n) or "nothing to run")
-    stale: dict[str, list[str]] = {}
-    for r in results:
-        for kept in r.stale:
-            folder = r.report_dir or str(Path(kept).parent)
-            stale.setdefault(folder, []).append(Path(kept).relative_to(folder).as_posix()
-                                                if Path(kept).is_relative_to(folder) else kept)
-    for folder, names in stale.items():
-        shown = sorted(n for n in names if not n.startswith("notebooks/"))
-        notebooks = len(names) - len(shown)
-        if notebooks:
-            shown.append(f"{notebooks} executed notebook{'s' if notebooks > 1 else ''}")
-        lines.append(f"stale: {', '.join(shown)} in {folder} kept from the last successful "
-                     f"run and marked stale (listed in {REPORT_MANIFEST})")
-    return "\n".join(lines)
-
-
-def batch_failed(results: Sequence[TaskResult]) -> bool:
-    """True when any task failed or was blocked by a failure."""
-    return any(r.status in (FAILED, BLOCKED) for r in results)
 
 
 __all__ = [
