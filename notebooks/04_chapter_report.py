@@ -63,15 +63,7 @@ from analysis.core import paths
 from analysis.core.study import load_study, settings_table, study_warning
 from analysis.evaluate.headline import headline
 from analysis.evaluate.stage import load_evaluation
-
-
-def show(frame, columns=None):
-    """Display a table whole (every row and column), keeping the columns that exist."""
-    if columns is not None:
-        frame = frame[[c for c in columns if c in frame.columns]]
-    with pd.option_context("display.max_rows", None, "display.max_columns", None,
-                           "display.max_colwidth", None):
-        display(frame)
+from analysis.report.inspect import show
 
 
 rows = ctx.chapter_rows()
@@ -87,8 +79,7 @@ if warning:
 
 # %% tags=["report-hide"]
 split = headline(rows)
-grouped = [frame.assign(group=group) for group, frame in split.groups.items() if len(frame)]
-show(pd.concat(grouped) if grouped else rows.assign(group=""),
+show(split.labelled(),
      ["group", "key", "name_zh", "level", "kind", "grade", "grade_zh", "reason"])
 
 # %%
@@ -126,9 +117,7 @@ display(HTML(report.tasks_section(ctx)))
 # **Shows** the targets behind (binding first), scales away from the plan, targets that cannot be graded (with the reason), QA findings on the data of the chapter's indicators (file / sheet / cell) and the plan's own inconsistencies — the tables below, in that order, whole (the page lists at most 30 QA findings). **Changes with** the grades (as in 二), the returns (`data/raw/<plan>/returns/`, checked by `01_clean_returns`) and `targets.csv`.
 
 # %% tags=["report-hide"]
-problems = [frame.assign(group=group) for group, frame in split.groups.items()
-            if group != "met" and len(frame)]
-show(pd.concat(problems) if problems else rows.head(0),
+show(split.labelled(without=("met",)),
      ["group", "key", "name_zh", "level", "attribute", "wording", "grade_zh", "progress",
       "expected_progress", "deviation", "driver_zh", "reason", "note"])
 qa = ctx.tables.get("qa_issues", pd.DataFrame())

@@ -59,16 +59,8 @@ from analysis.core import paths
 from analysis.core.study import load_study, settings_table, study_warning
 from analysis.evaluate.headline import headline
 from analysis.evaluate.stage import load_evaluation
+from analysis.report.inspect import show
 from analysis.report.summary import grade_matrix
-
-
-def show(frame, columns=None):
-    """Display a table whole (every row and column), keeping the columns that exist."""
-    if columns is not None:
-        frame = frame[[c for c in columns if c in frame.columns]]
-    with pd.option_context("display.max_rows", None, "display.max_columns", None,
-                           "display.max_colwidth", None):
-        display(frame)
 
 
 evaluation = ctx.evaluation
@@ -84,8 +76,7 @@ if warning:
 
 # %% tags=["report-hide"]
 split = headline(evaluation)
-grouped = [frame.assign(group=group) for group, frame in split.groups.items() if len(frame)]
-show(pd.concat(grouped).sort_index() if grouped else evaluation.assign(group=""),
+show(split.labelled().sort_index(),
      ["chapter", "key", "name_zh", "level", "group", "grade", "grade_zh", "outlook_zh", "reason"])
 
 # %%
@@ -113,9 +104,7 @@ display(HTML(report.chapter_links_section(ctx)))
 # **Shows** every target behind, scale away from the plan and target that cannot be graded, the QA findings and the plan's own inconsistencies; below, the targets of the list (whole), then every QA finding and consistency check. **Changes with** the grades, the returns in `data/raw/<plan>/returns/` and `targets.csv`.
 
 # %% tags=["report-hide"]
-problems = [frame.assign(group=group) for group, frame in split.groups.items()
-            if group != "met" and len(frame)]
-show(pd.concat(problems) if problems else evaluation.head(0),
+show(split.labelled(without=("met",)),
      ["group", "chapter", "key", "name_zh", "level", "attribute", "wording", "grade_zh", "progress",
       "expected_progress", "deviation", "driver_zh", "reason", "note"])
 show(ctx.tables.get("qa_issues", pd.DataFrame()),

@@ -205,3 +205,15 @@ def test_two_forms_of_one_target_are_flagged():
     findings = conflicting_targets(targets)
     assert [f["check"] for f in findings] == ["target_strictness"]
     assert "大于92%" in findings[0]["message_zh"] and "92%以上" in findings[0]["message_zh"]
+
+
+def test_the_headline_groups_label_every_row_for_the_workbench():
+    rows = pd.DataFrame({"key": ["a", "b", "c", "d"],
+                         "grade": ["lagging", "on_track", "no_data", "achieved"]})
+    split = headline(rows)
+    labelled = split.labelled()
+    assert list(zip(labelled["key"], labelled["group"], strict=True)) == [
+        ("b", "met"), ("d", "met"), ("a", "behind"), ("c", "ungraded")]
+    assert list(split.labelled(without=("met",))["key"]) == ["a", "c"]
+    empty = headline(rows.head(0)).labelled()
+    assert len(empty) == 0 and {"key", "grade", "group"} <= set(empty.columns)

@@ -41,6 +41,16 @@ class Headline:
     def count(self, group: str) -> int:
         return len(self.rows(group))
 
+    def labelled(self, without: tuple[str, ...] = ()) -> pd.DataFrame:
+        """Every row with its headline group in a ``group`` column, group after group, the
+        groups ``without`` left out (no row: the evaluation's columns, empty)."""
+        frames = [frame.assign(group=group) for group, frame in self.groups.items()
+                  if len(frame) and group not in without]
+        if frames:
+            return pd.concat(frames)
+        empty = next(iter(self.groups.values()), pd.DataFrame())
+        return empty.assign(group="")
+
     @property
     def total(self) -> int:
         return sum(self.count(g) for g in GROUPS)
